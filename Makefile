@@ -1,0 +1,87 @@
+# cbolt - build, test, install.
+#   make            static and shared library, header, build/cbolt
+#   make asan       build/asan/cbolt with AddressSanitizer + UBSan
+#   make test       every test (tests/run.sh); ends with "N passed, N failed"
+#   make install PREFIX=/usr/local
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Isrc
+PREFIX  ?= /usr/local
+VERSION  = 0.1.0
+B        = build
+
+SRCS = src/error.c src/os_posix.c src/os_mem.c src/page.c src/meta.c \
+       src/freelist.c src/cursor.c src/bucket.c src/tx.c src/db.c \
+       src/check.c src/dump.c
+HDRS = $(wildcard src/*.h)
+OBJS = $(SRCS:src/%.c=$(B)/obj/%.o)
+ASAN_OBJS = $(SRCS:src/%.c=$(B)/asan/obj/%.o)
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer
+
+GO_ENV = GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/$(B)/gocache \
+         GOFLAGS=-buildvcs=false
+
+.PHONY: all asan test install clean bolttool unit
+all: $(B)/libcbolt.a $(B)/libcbolt.so $(B)/include/cbolt.h $(B)/cbolt
+
+$(B)/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -c $< -o $@
+
+$(B)/libcbolt.a: $(OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/libcbolt.so: $(OBJS)
+	$(CC) -shared -Wl,-soname,libcbolt.so.0 -o $@ $^ -lpthread
+
+$(B)/include/cbolt.h: src/cbolt.h
+	@mkdir -p $(dir $@) && cp $< $@
+
+$(B)/cbolt: src/tool/cbolt.c $(B)/libcbolt.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(B)/libcbolt.a -lpthread
+
+asan: $(B)/asan/cbolt
+$(B)/asan/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -c $< -o $@
+$(B)/asan/libcbolt.a: $(ASAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(B)/asan/cbolt: src/tool/cbolt.c $(B)/asan/libcbolt.a
+	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -o $@ $< $(B)/asan/libcbolt.a -lpthread
+
+# Unit tests: one binary per module, built with the sanitizers.
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+unit: $(UNIT_BINS)
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/asan/libcbolt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -Itests/unit -o $@ $< $(B)/asan/libcbolt.a -lpthread
+
+$(B)/tests/corrupt: tests/corrupt/corrupt.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -o $@ $<
+
+bolttool: $(B)/bolttool
+$(B)/bolttool: $(wildcard tests/go/bolttool/*.go)
+	@mkdir -p $(B)
+	$(GO_ENV) go build -o $@ ./tests/go/bolttool
+
+test: all asan unit $(B)/tests/corrupt $(B)/bolttool
+	bash tests/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(B)/libcbolt.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libcbolt.so $(DESTDIR)$(PREFIX)/lib/libcbolt.so.$(VERSION)
+	ln -sf libcbolt.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcbolt.so.0
+	ln -sf libcbolt.so.0 $(DESTDIR)$(PREFIX)/lib/libcbolt.so
+	install -m 644 src/cbolt.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(B)/cbolt $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' cbolt.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cbolt.pc
+
+clean:
+	rm -rf $(B)

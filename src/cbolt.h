@@ -1,0 +1,307 @@
+/*
+ * cbolt.h - the public interface of cbolt, a C implementation of the Bolt
+ * embedded key/value engine that reads and writes bbolt's file format
+ * (version 2).
+ *
+ * Concepts mirror bbolt one to one: a database (cbolt_db) is one file; it
+ * is read through transactions (cbolt_tx) that each see one consistent
+ * snapshot; keys and values live in buckets (cbolt_bucket), ordered by
+ * bytes, nested to any depth; a cursor (cbolt_cursor) walks a bucket in
+ * key order.
+ *
+ * Conventions
+ * - Every call returns an int: CBOLT_OK (0) on success, CBOLT_NOTFOUND (1)
+ *   where "absent" is an ordinary answer, or a negative CBOLT_ERR_* code.
+ *   cbolt_strerror() names a code; cbolt_last_error() gives the details of
+ *   the last error of the calling thread (for corruption: the page and the
+ *   rule of spec/format.md that the file broke).
+ * - Byte strings go in as (pointer, length). Keys and values come out as
+ *   pointers into the database's read-only mapping: they stay valid until
+ *   the transaction that returned them ends, and must not be written to.
+ * - Objects returned by a transaction (buckets, cursors) belong to it and
+ *   are freed when it ends; cbolt_cursor_close() may free a cursor early.
+ * - A database handle may be shared by threads; a transaction and the
+ *   objects it returned must be used by one thread at a time.
+ */
+#ifndef CBOLT_H
+#define CBOLT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Return codes ---------------------------------------------------- */
+
+enum {
+    CBOLT_OK = 0,
+    CBOLT_NOTFOUND = 1,                /* key absent, cursor past the end */
+    CBOLT_ERR_IO = -1,                 /* the os layer failed: see errno */
+    CBOLT_ERR_NOMEM = -2,              /* out of memory */
+    CBOLT_ERR_INVALID = -3,            /* not a Bolt file: no valid meta */
+    CBOLT_ERR_VERSION_MISMATCH = -4,   /* Bolt file of another version */
+    CBOLT_ERR_CHECKSUM = -5,           /* both metas fail their checksum */
+    CBOLT_ERR_CORRUPT = -6,            /* file bytes break a format rule */
+    CBOLT_ERR_TIMEOUT = -7,            /* the file lock was not obtained */
+    CBOLT_ERR_INVALID_ARG = -8,        /* a NULL or out-of-range argument */
+    CBOLT_ERR_DATABASE_NOT_OPEN = -9,
+    CBOLT_ERR_DATABASE_READ_ONLY = -10,
+    CBOLT_ERR_TX_CLOSED = -11,
+    CBOLT_ERR_TX_NOT_WRITABLE = -12,
+    CBOLT_ERR_BUCKET_NOT_FOUND = -13,
+    CBOLT_ERR_BUCKET_EXISTS = -14,
+    CBOLT_ERR_BUCKET_NAME_REQUIRED = -15,
+    CBOLT_ERR_KEY_REQUIRED = -16,
+    CBOLT_ERR_KEY_TOO_LARGE = -17,
+    CBOLT_ERR_VALUE_TOO_LARGE = -18,
+    CBOLT_ERR_INCOMPATIBLE_VALUE = -19,
+    CBOLT_ERR_BUSY = -20               /* handle still has transactions */
+};
+
+/* Returns a static, human-readable name for a return code. */
+const char *cbolt_strerror(int code);
+
+/* Details of the calling thread's last error. `rule` and `pgid` are set
+ * for CBOLT_ERR_CORRUPT (rule is the short name of spec/format.md, e.g.
+ * "key-order"; pgid the page that broke it) and are "" / 0 otherwise.
+ * `message` is one line, e.g. "page 7: key-order: key 3 <= key 2". The
+ * returned pointer is thread-local and valid until the thread's next
+ * cbolt call. */
+typedef struct cbolt_error_info {
+    int code;
+    const char *rule;
+    uint64_t pgid;
+    const char *message;
+} cbolt_error_info;
+const cbolt_error_info *cbolt_last_error(void);
+
+/* ---- The os layer ---------------------------------------------------- */
+
+/* Every byte cbolt reads or writes goes through a cbolt_vfs. The default
+ * (NULL in cbolt_options) is the POSIX backend; cbolt_memvfs_new() makes
+ * an in-memory one for tests and fuzzers. A backend returns 0 or a
+ * negative CBOLT_ERR_* code (CBOLT_ERR_IO with errno set for os errors). */
+typedef struct cbolt_file cbolt_file;
+typedef struct cbolt_vfs cbolt_vfs;
+
+#define CBOLT_OPEN_READ_ONLY 0x1
+#define CBOLT_OPEN_CREATE 0x2
+
+struct cbolt_vfs {
+    /* Opens (and with CBOLT_OPEN_CREATE creates, with mode) a file. */
+    int (*open)(cbolt_vfs *vfs, const char *path, int flags, unsigned mode,
+                cbolt_file **out);
+    int (*close)(cbolt_file *f);
+    int (*size)(cbolt_file *f, uint64_t *out);
+    /* Reads exactly n bytes at off; CBOLT_ERR_IO if the file is shorter. */
+    int (*read)(cbolt_file *f, void *buf, size_t n, uint64_t off);
+    int (*write)(cbolt_file *f, const void *buf, size_t n, uint64_t off);
+    int (*sync)(cbolt_file *f);
+    int (*truncate)(cbolt_file *f, uint64_t size);
+    /* Takes a shared or exclusive lock on the whole file, waiting at most
+     * timeout_ms milliseconds (0: forever); CBOLT_ERR_TIMEOUT if not. */
+    int (*lock)(cbolt_file *f, int exclusive, unsigned timeout_ms);
+    int (*unlock)(cbolt_file *f);
+    /* Maps the first len bytes read-only. The mapping shows later writes
+     * made through this vfs and stays valid until unmap, even after the
+     * file grows or is mapped again. */
+    int (*map)(cbolt_file *f, size_t len, const uint8_t **addr);
+    int (*unmap)(cbolt_file *f, const uint8_t *addr, size_t len);
+};
+
+/* The POSIX backend (pread/pwrite/fdatasync/flock/mmap). Static; never
+ * freed. */
+cbolt_vfs *cbolt_posix_vfs(void);
+
+/* An in-memory backend holding any number of named files. Files persist
+ * across open/close until cbolt_memvfs_free(). Not thread-safe for
+ * concurrent set/get, safe for one database used by several threads. */
+cbolt_vfs *cbolt_memvfs_new(void);
+void cbolt_memvfs_free(cbolt_vfs *vfs);
+/* Replaces (or creates) a file's contents with a copy of data. */
+int cbolt_memvfs_set(cbolt_vfs *vfs, const char *path, const void *data,
+                     size_t len);
+/* Points *data at the current contents of a file (valid until the next
+ * write to it); CBOLT_NOTFOUND when there is no such file. */
+int cbolt_memvfs_get(cbolt_vfs *vfs, const char *path, const uint8_t **data,
+                     size_t *len);
+
+/* ---- Database -------------------------------------------------------- */
+
+typedef struct cbolt_db cbolt_db;
+
+typedef struct cbolt_options {
+    /* Open read-only with a shared lock (else exclusive). */
+    int read_only;
+    /* How long to wait for the file lock, in milliseconds; 0 waits
+     * forever (bbolt's default). */
+    unsigned timeout_ms;
+    /* Page size for a new file; 0 means 4096. */
+    uint32_t page_size;
+    /* Mode bits for a new file; 0 means 0600. */
+    unsigned mode;
+    /* I/O backend; NULL means cbolt_posix_vfs(). */
+    cbolt_vfs *vfs;
+} cbolt_options;
+
+/* Opens the database at path (creating an empty one when it does not
+ * exist and the database is not opened read-only). opts may be NULL for
+ * the defaults. On CBOLT_OK *db holds a handle to close with
+ * cbolt_close(). Errors: CBOLT_ERR_IO, CBOLT_ERR_TIMEOUT,
+ * CBOLT_ERR_INVALID / CBOLT_ERR_VERSION_MISMATCH / CBOLT_ERR_CHECKSUM (no
+ * valid meta page: the code of meta 0's failure), CBOLT_ERR_CORRUPT (the
+ * chosen meta's fields are out of range), CBOLT_ERR_NOMEM. */
+int cbolt_open(const char *path, const cbolt_options *opts, cbolt_db **db);
+
+/* Closes the database. Fails with CBOLT_ERR_BUSY (and closes nothing)
+ * while transactions are open. Accepts NULL. */
+int cbolt_close(cbolt_db *db);
+
+/* The page size of the open file. */
+uint32_t cbolt_db_page_size(const cbolt_db *db);
+/* The path the database was opened with (owned by the handle). */
+const char *cbolt_db_path(const cbolt_db *db);
+/* Nonzero when opened read-only. */
+int cbolt_db_read_only(const cbolt_db *db);
+
+/* Database statistics, as bbolt's DB.Stats. */
+typedef struct cbolt_db_stats {
+    uint64_t free_page_n;      /* free pages on the freelist */
+    uint64_t pending_page_n;   /* pages freed but still visible to readers */
+    uint64_t free_alloc;       /* bytes in free pages */
+    uint64_t freelist_inuse;   /* bytes the freelist page needs */
+    uint64_t tx_n;             /* read transactions started */
+    uint64_t open_tx_n;        /* read transactions open now */
+} cbolt_db_stats;
+int cbolt_db_stats_get(cbolt_db *db, cbolt_db_stats *out);
+
+/* ---- Transactions ---------------------------------------------------- */
+
+typedef struct cbolt_tx cbolt_tx;
+
+/* Begins a read-only transaction: a snapshot of the last committed state
+ * that later commits do not change. End it with cbolt_tx_rollback(). */
+int cbolt_begin(cbolt_db *db, cbolt_tx **tx);
+
+/* Ends a transaction and frees everything it returned. Accepts NULL. */
+int cbolt_tx_rollback(cbolt_tx *tx);
+
+/* Runs fn in a read-only transaction, which is ended afterwards whatever
+ * fn returns; returns fn's result, or the error that kept it from
+ * running. */
+int cbolt_view(cbolt_db *db, int (*fn)(cbolt_tx *tx, void *arg), void *arg);
+
+/* The transaction id the snapshot was committed by, and the size in bytes
+ * of the database it sees (high-water mark times page size). */
+uint64_t cbolt_tx_id(const cbolt_tx *tx);
+uint64_t cbolt_tx_size(const cbolt_tx *tx);
+
+/* Transaction statistics (the read-side fields of bbolt's TxStats). */
+typedef struct cbolt_tx_stats {
+    uint64_t page_count;       /* pages read through this transaction */
+    uint64_t cursor_count;     /* cursors created */
+} cbolt_tx_stats;
+int cbolt_tx_stats_get(const cbolt_tx *tx, cbolt_tx_stats *out);
+
+/* Runs a full consistency check of the snapshot (a superset of bbolt's
+ * Tx.Check): every page below the high-water mark reachable exactly once
+ * or free, never both; ids in range; page types right; every page well
+ * formed; keys ordered inside pages and against their parents'
+ * separators. report (may be NULL) is called once per problem with the
+ * page, the rule name and a one-line message. Returns the number of
+ * problems found (0: consistent) or a negative error code. */
+typedef void (*cbolt_check_fn)(void *arg, uint64_t pgid, const char *rule,
+                               const char *message);
+int cbolt_tx_check(cbolt_tx *tx, cbolt_check_fn report, void *arg);
+
+/* ---- Buckets --------------------------------------------------------- */
+
+typedef struct cbolt_bucket cbolt_bucket;
+
+/* Finds the top-level bucket `name`. CBOLT_ERR_BUCKET_NOT_FOUND when no
+ * bucket has that name; CBOLT_ERR_CORRUPT. *out lives until the
+ * transaction ends. */
+int cbolt_tx_bucket(cbolt_tx *tx, const void *name, size_t len,
+                    cbolt_bucket **out);
+
+/* Finds the bucket `name` nested in b (same results as above). */
+int cbolt_bucket_bucket(cbolt_bucket *b, const void *name, size_t len,
+                        cbolt_bucket **out);
+
+/* Looks up key. CBOLT_OK with *val / *vlen set (an empty value gives
+ * vlen 0 and a non-NULL pointer); CBOLT_NOTFOUND when the key is absent
+ * or names a nested bucket (as bbolt's Get); CBOLT_ERR_CORRUPT. */
+int cbolt_bucket_get(cbolt_bucket *b, const void *key, size_t klen,
+                     const void **val, size_t *vlen);
+
+/* The bucket's sequence number. */
+uint64_t cbolt_bucket_sequence(const cbolt_bucket *b);
+
+/* Calls fn(arg, key, klen, val, vlen, is_bucket) for every key in order;
+ * for a nested bucket val is NULL and is_bucket 1. Stops at and returns
+ * the first non-zero result of fn; else CBOLT_OK or an error. */
+typedef int (*cbolt_foreach_fn)(void *arg, const void *key, size_t klen,
+                                const void *val, size_t vlen, int is_bucket);
+int cbolt_bucket_foreach(cbolt_bucket *b, cbolt_foreach_fn fn, void *arg);
+/* The same over the top-level buckets (is_bucket is always 1). */
+int cbolt_tx_foreach(cbolt_tx *tx, cbolt_foreach_fn fn, void *arg);
+
+/* Bucket statistics, as bbolt's BucketStats (sub-buckets included). */
+typedef struct cbolt_bucket_stats {
+    uint64_t branch_page_n, branch_overflow_n;
+    uint64_t leaf_page_n, leaf_overflow_n;
+    uint64_t key_n;
+    uint64_t depth;
+    uint64_t branch_alloc, branch_inuse;
+    uint64_t leaf_alloc, leaf_inuse;
+    uint64_t bucket_n, inline_bucket_n, inline_bucket_inuse;
+} cbolt_bucket_stats;
+int cbolt_bucket_stats_get(cbolt_bucket *b, cbolt_bucket_stats *out);
+
+/* ---- Cursors --------------------------------------------------------- */
+
+typedef struct cbolt_cursor cbolt_cursor;
+
+/* Creates a cursor over b's keys, or with cbolt_tx_cursor over the
+ * top-level bucket names. The cursor lives until the transaction ends or
+ * cbolt_cursor_close(). */
+int cbolt_bucket_cursor(cbolt_bucket *b, cbolt_cursor **out);
+int cbolt_tx_cursor(cbolt_tx *tx, cbolt_cursor **out);
+void cbolt_cursor_close(cbolt_cursor *c);
+
+/* Each move returns CBOLT_OK with the item under the cursor (key and
+ * klen; val and vlen, or val NULL and is_bucket 1 when the key names a
+ * nested bucket); CBOLT_NOTFOUND when there is no such item (empty
+ * bucket, past either end); CBOLT_ERR_CORRUPT. key, klen, val, vlen and
+ * is_bucket may be NULL. As in bbolt: after CBOLT_NOTFOUND from next the
+ * cursor stays on the last item, after CBOLT_NOTFOUND from prev it is
+ * unpositioned (next and prev then return CBOLT_NOTFOUND); after an error
+ * it must be repositioned with first, last or seek. Seek goes to seek, or
+ * to the first key after it. */
+int cbolt_cursor_first(cbolt_cursor *c, const void **key, size_t *klen,
+                       const void **val, size_t *vlen, int *is_bucket);
+int cbolt_cursor_last(cbolt_cursor *c, const void **key, size_t *klen,
+                      const void **val, size_t *vlen, int *is_bucket);
+int cbolt_cursor_next(cbolt_cursor *c, const void **key, size_t *klen,
+                      const void **val, size_t *vlen, int *is_bucket);
+int cbolt_cursor_prev(cbolt_cursor *c, const void **key, size_t *klen,
+                      const void **val, size_t *vlen, int *is_bucket);
+int cbolt_cursor_seek(cbolt_cursor *c, const void *seek, size_t slen,
+                      const void **key, size_t *klen, const void **val,
+                      size_t *vlen, int *is_bucket);
+
+/* ---- The canonical dump ---------------------------------------------- */
+
+/* Writes the canonical logical dump of the snapshot (spec/dump.md) through
+ * write(arg, bytes, n), which returns 0 or a negative code that stops the
+ * dump. Returns CBOLT_OK or the first error. */
+typedef int (*cbolt_write_fn)(void *arg, const char *bytes, size_t n);
+int cbolt_tx_dump(cbolt_tx *tx, cbolt_write_fn write, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * meta.c - meta page checksum, validation, field checks and selection.
+ *
+ * Owns: the rules meta-magic, meta-version, meta-checksum, meta-page-size,
+ * meta-pgid, meta-root and meta-freelist (spec/format.md).
+ * Invariants: see meta.h. Every function is pure and total on any input.
+ */
+#include "meta.h"
+
+#define FNV64_BASIS 0xcbf29ce484222325ull
+#define FNV64_PRIME 0x100000001b3ull
+
+uint64_t fnv1a64(const uint8_t *p, size_t n)
+{
+    uint64_t h = FNV64_BASIS;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= FNV64_PRIME;
+    }
+    return h;
+}
+
+void meta_decode(const uint8_t *page, meta *m)
+{
+    m->magic = ld32(page + META_OFF_MAGIC);
+    m->version = ld32(page + META_OFF_VERSION);
+    m->page_size = ld32(page + META_OFF_PAGE_SIZE);
+    m->flags = ld32(page + META_OFF_FLAGS);
+    m->root = ld64(page + META_OFF_ROOT);
+    m->sequence = ld64(page + META_OFF_SEQUENCE);
+    m->freelist = ld64(page + META_OFF_FREELIST);
+    m->pgid = ld64(page + META_OFF_PGID);
+    m->txid = ld64(page + META_OFF_TXID);
+    m->checksum = ld64(page + META_OFF_CHECKSUM);
+}
+
+void meta_encode(meta *m, uint8_t *page, uint64_t pgid)
+{
+    st64(page + PAGE_OFF_ID, pgid);
+    st16(page + PAGE_OFF_FLAGS, PAGE_META);
+    st16(page + PAGE_OFF_COUNT, 0);
+    st32(page + PAGE_OFF_OVERFLOW, 0);
+    st32(page + META_OFF_MAGIC, m->magic);
+    st32(page + META_OFF_VERSION, m->version);
+    st32(page + META_OFF_PAGE_SIZE, m->page_size);
+    st32(page + META_OFF_FLAGS, m->flags);
+    st64(page + META_OFF_ROOT, m->root);
+    st64(page + META_OFF_SEQUENCE, m->sequence);
+    st64(page + META_OFF_FREELIST, m->freelist);
+    st64(page + META_OFF_PGID, m->pgid);
+    st64(page + META_OFF_TXID, m->txid);
+    m->checksum = fnv1a64(page + META_OFF, META_SUM_LEN);
+    st64(page + META_OFF_CHECKSUM, m->checksum);
+}
+
+int meta_validate(const uint8_t *page)
+{
+    uint64_t sum;
+    if (ld32(page + META_OFF_MAGIC) != META_MAGIC)
+        return RULE_META_MAGIC;
+    if (ld32(page + META_OFF_VERSION) != META_VERSION)
+        return RULE_META_VERSION;
+    sum = ld64(page + META_OFF_CHECKSUM);
+    if (sum == 0 || sum != fnv1a64(page + META_OFF, META_SUM_LEN))
+        return RULE_META_CHECKSUM;
+    return RULE_OK;
+}
+
+int page_size_ok(uint64_t ps)
+{
+    return ps >= CBOLT_MIN_PAGE_SIZE && ps <= CBOLT_MAX_PAGE_SIZE &&
+           (ps & (ps - 1)) == 0;
+}
+
+int meta_check_fields(const meta *m, uint32_t page_size, uint64_t file_size)
+{
+    if (!page_size_ok(m->page_size) || m->page_size != page_size)
+        return RULE_META_PAGE_SIZE;
+    if (m->pgid < 3 || m->pgid > file_size / m->page_size)
+        return RULE_META_PGID;
+    if (m->root < 2 || m->root >= m->pgid)
+        return RULE_META_ROOT;
+    if (m->freelist != PGID_NO_FREELIST &&
+        (m->freelist < 2 || m->freelist >= m->pgid))
+        return RULE_META_FREELIST;
+    return RULE_OK;
+}
+
+int meta_select(int valid0, const meta *m0, int valid1, const meta *m1)
+{
+    if (valid0 && valid1)
+        return m1->txid > m0->txid ? 1 : 0;
+    if (valid0)
+        return 0;
+    if (valid1)
+        return 1;
+    return -1;
+}

@@ -3,7 +3,7 @@
  * choosing the meta, mapping the file.
  *
  * Owns: the os-layer file and its lock, page size discovery (meta 0, else
- * probing 512 B .. 16 MiB for a valid meta 1), meta selection at open
+ * probing powers of two from 256 B to 16 MiB for a valid meta 1), meta selection at open
  * (meta.c decides), the mapping and its reference count.
  * Invariants:
  * - db->meta is a meta that validated and passed meta_check_fields(), so

@@ -75,7 +75,7 @@
 /* Limits (bbolt's). */
 #define CBOLT_MAX_KEY_SIZE 32768u
 #define CBOLT_MAX_VALUE_SIZE 2147483646u
-#define CBOLT_MIN_PAGE_SIZE 512u
+#define CBOLT_MIN_PAGE_SIZE 256u
 #define CBOLT_MAX_PAGE_SIZE (16u * 1024u * 1024u)
 #define CBOLT_MAX_TREE_DEPTH 64
 

@@ -69,8 +69,7 @@ int meta_validate(const uint8_t *page)
 
 int page_size_ok(uint64_t ps)
 {
-    return ps >= CBOLT_MIN_PAGE_SIZE && ps <= CBOLT_MAX_PAGE_SIZE &&
-           (ps & (ps - 1)) == 0;
+    return ps >= CBOLT_MIN_PAGE_SIZE && ps <= CBOLT_MAX_PAGE_SIZE;
 }
 
 int meta_check_fields(const meta *m, uint32_t page_size, uint64_t file_size)

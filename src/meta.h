@@ -44,8 +44,9 @@ void meta_encode(meta *m, uint8_t *page, uint64_t pgid);
  * in that order. */
 int meta_validate(const uint8_t *page);
 
-/* Nonzero when ps is a page size cbolt accepts: a power of two from
- * CBOLT_MIN_PAGE_SIZE to CBOLT_MAX_PAGE_SIZE. */
+/* Nonzero when ps is a page size cbolt accepts: from CBOLT_MIN_PAGE_SIZE
+ * to CBOLT_MAX_PAGE_SIZE (bbolt takes any page size; files with a page
+ * size that is not a power of two open in bbolt, and so in cbolt). */
 int page_size_ok(uint64_t ps);
 
 /* Checks the fields of a valid meta against the page size the file was

@@ -53,10 +53,12 @@ static int elem_check(const uint8_t *data, size_t len, int leaf,
         return RULE_ELEM_BOUNDS;
     if (ksize == 0)
         return RULE_KEY_EMPTY;
-    if (ksize > CBOLT_MAX_KEY_SIZE)
-        return RULE_KEY_SIZE;
     if (flags & ~(uint32_t)LEAF_FLAG_BUCKET)
         return RULE_LEAF_FLAGS;
+    /* bbolt limits the keys of values only: CreateBucket takes any name
+     * length, and branch keys repeat bucket names. */
+    if (leaf && !(flags & LEAF_FLAG_BUCKET) && ksize > CBOLT_MAX_KEY_SIZE)
+        return RULE_KEY_SIZE;
     if (flags & LEAF_FLAG_BUCKET) {
         if (want & PV_NO_BUCKETS)
             return RULE_INLINE_PAGE;
@@ -91,8 +93,10 @@ int page_validate(const uint8_t *data, size_t len, unsigned want,
     pv->id = ld64(data + PAGE_OFF_ID);
     pv->flags = flags;
     pv->count = count;
-    for (i = 0; i < count && rule == RULE_OK; i++)
+    for (i = 0; i < count && rule == RULE_OK; i++) {
         rule = elem_check(data, len, leaf, want, i);
+        *bad = i;
+    }
     for (i = 1; i < count && rule == RULE_OK; i++) {
         const uint8_t *a, *b;
         uint32_t alen, blen;
@@ -100,9 +104,10 @@ int page_validate(const uint8_t *data, size_t len, unsigned want,
         page_key(pv, i, &b, &blen);
         if (key_cmp(a, alen, b, blen) >= 0)
             rule = RULE_KEY_ORDER;
+        *bad = i;
     }
-    if (rule != RULE_OK)
-        *bad = i - 1;
+    if (rule == RULE_OK)
+        *bad = 0;
     return rule;
 }
 

@@ -33,8 +33,9 @@ typedef struct page_view {
 
 /* Checks that data[0..len) is a well-formed page of a type in `want`:
  * exactly one type flag; count elements fit; a branch is not empty; every
- * key and value inside the buffer; keys non-empty, at most 32768 bytes,
- * strictly increasing; leaf flags 0 or 1; bucket values at least 16 bytes.
+ * key and value inside the buffer; keys non-empty and
+ * strictly increasing, the key of a value at most 32768 bytes; leaf flags
+ * 0 or 1; bucket values at least 16 bytes.
  * Returns RULE_OK and fills *pv, or the first rule broken with *bad set
  * to the element index concerned (0 when none). */
 int page_validate(const uint8_t *data, size_t len, unsigned want,

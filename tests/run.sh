@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# tests/run.sh - runs every test of cbolt (called by `make test`, which
+# builds everything first). Each check prints nothing when it passes and a
+# `FAIL ...` line when it fails; the last line is "N passed, N failed".
+#
+# Stages: bbolt fixtures (Go, bbolt 1.3.6), unit tests (ASan + UBSan),
+# cbolt dump/check/stats against bbolt's own output on every fixture,
+# deterministic corruptions under build/asan/cbolt, install + pkg-config.
+set -u
+cd "$(dirname "$0")/.."
+B=build
+FX=$B/fixtures
+pass=0
+fail=0
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+# Counts the ok/FAIL lines of a test program's output file; a program that
+# exits non-zero without a FAIL line counts as one failure.
+tally() {
+    local out=$1 rc=$2 name=$3 n_ok n_fail
+    n_ok=$(grep -c '^ok ' "$out")
+    n_fail=$(grep -c '^FAIL ' "$out")
+    pass=$((pass + n_ok))
+    fail=$((fail + n_fail))
+    grep '^FAIL ' "$out"
+    if [ "$rc" != 0 ] && [ "$n_fail" = 0 ]; then
+        bad "$name: exit $rc"
+        tail -n 20 "$out"
+    fi
+}
+
+stage() { echo "== $*"; }
+
+# 1. Fixtures written by bbolt; bolttool fails unless bbolt's Tx.Check
+#    passes on each, and writes bbolt's dump and stats beside them.
+stage "fixtures (bbolt 1.3.6)"
+if [ ! -f "$FX/.complete" ] || [ "$B/bolttool" -nt "$FX/.complete" ]; then
+    rm -rf "$FX"
+    if "$B/bolttool" fixtures "$FX" 2>"$B/fixtures.log"; then
+        touch "$FX/.complete"
+    else
+        cat "$B/fixtures.log"
+    fi
+fi
+if [ -f "$FX/.complete" ]; then ok; else bad "fixtures: bolttool fixtures failed"; fi
+for db in "$FX"/*.db; do
+    if "$B/bolttool" check "$db" >/dev/null 2>&1; then ok; else bad "bbolt check $(basename "$db")"; fi
+done
+
+# 2. Unit tests, one binary per module.
+stage "unit tests"
+for t in "$B"/tests/test_*; do
+    [ -x "$t" ] || continue
+    CBOLT_FIXTURES=$FX "$t" >"$t.out" 2>&1
+    tally "$t.out" $? "$(basename "$t")"
+done
+
+# 3. cbolt check, dump and stats on every fixture equal bbolt's, in the
+#    release build and the sanitizer build.
+stage "cbolt against bbolt on every fixture"
+for db in "$FX"/*.db; do
+    n=${db%.db}
+    name=$(basename "$n")
+    for tool in "$B/cbolt" "$B/asan/cbolt"; do
+        tag="$name ($tool)"
+        if "$tool" dump "$db" >"$n.cdump" 2>"$n.err" && cmp -s "$n.cdump" "$n.dump"; then
+            ok
+        else
+            bad "dump $tag differs from bbolt's"
+            head -c 300 "$n.err"
+        fi
+        out=$("$tool" check "$db" 2>&1)
+        if [ "$out" = OK ]; then ok; else bad "check $tag: $(echo "$out" | head -3)"; fi
+    done
+    if "$B/cbolt" stats "$db" 2>&1 | cmp -s - "$n.stats"; then ok; else bad "stats $name differ from bbolt's"; fi
+done
+
+# 4. Deterministic corruptions: an error or a clean result, never a
+#    sanitizer report, signal or hang.
+stage "corruptions under ASan + UBSan"
+"$B/tests/corrupt" --cases "${CORRUPT_CASES:-40}" --timeout 60 --keep "$B/corrupt-failures" \
+    "$B/asan/cbolt" "$FX"/*.db >"$B/corrupt.out" 2>"$B/corrupt.err"
+tally "$B/corrupt.out" $? corrupt
+tail -n 1 "$B/corrupt.out"
+
+# 5. Install and build a program against the installed library with
+#    pkg-config, as against lmdb.
+stage "install and pkg-config"
+inst=$(mktemp -d)
+if make -s install PREFIX="$inst" >"$B/install.log" 2>&1 &&
+    cc examples/hello.c $(PKG_CONFIG_PATH="$inst/lib/pkgconfig" pkg-config --cflags --libs cbolt) \
+        -Wl,-rpath,"$inst/lib" -o "$B/hello" 2>>"$B/install.log" &&
+    [ "$("$B/hello" examples/example.db)" = "bucket a: 2 keys, sequence 3" ] &&
+    [ "$("$inst/bin/cbolt" check examples/example.db)" = OK ]; then
+    ok
+else
+    bad "install: see $B/install.log"
+fi
+rm -rf "$inst"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

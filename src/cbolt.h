@@ -15,9 +15,11 @@
  *   cbolt_strerror() names a code; cbolt_last_error() gives the details of
  *   the last error of the calling thread (for corruption: the page and the
  *   rule of spec/format.md that the file broke).
- * - Byte strings go in as (pointer, length). Keys and values come out as
- *   pointers into the database's read-only mapping: they stay valid until
- *   the transaction that returned them ends, and must not be written to.
+ * - Byte strings go in as (pointer, length) and are copied. Keys and
+ *   values come out as pointers into the database's read-only mapping or
+ *   into memory of the transaction: they stay valid until the transaction
+ *   that returned them ends (also across later puts and deletes in it),
+ *   and must not be written to.
  * - Objects returned by a transaction (buckets, cursors) belong to it and
  *   are freed when it ends; cbolt_cursor_close() may free a cursor early.
  * - A database handle may be shared by threads; a transaction and the
@@ -144,6 +146,14 @@ typedef struct cbolt_options {
     unsigned mode;
     /* I/O backend; NULL means cbolt_posix_vfs(). */
     cbolt_vfs *vfs;
+    /* Write side (bbolt's options of the same names). */
+    int no_sync;             /* skip fdatasync at commit (unsafe) */
+    int no_grow_sync;        /* skip truncate + sync when the file grows */
+    int no_freelist_sync;    /* do not write the freelist; rebuilt at open */
+    /* Batch: at most max_batch_size calls (0: 1000) coalesced, waiting at
+     * most max_batch_delay_ms (0: 10 ms) for more to join. */
+    unsigned max_batch_size;
+    unsigned max_batch_delay_ms;
 } cbolt_options;
 
 /* Opens the database at path (creating an empty one when it does not
@@ -181,28 +191,76 @@ int cbolt_db_stats_get(cbolt_db *db, cbolt_db_stats *out);
 
 typedef struct cbolt_tx cbolt_tx;
 
-/* Begins a read-only transaction: a snapshot of the last committed state
- * that later commits do not change. End it with cbolt_tx_rollback(). */
-int cbolt_begin(cbolt_db *db, cbolt_tx **tx);
+/* Begins a transaction. A read-only one (writable 0) is a snapshot of the
+ * last committed state that later commits do not change; any number may
+ * be open, in any threads. A read-write one (writable 1) waits until no
+ * other read-write transaction is open; CBOLT_ERR_DATABASE_READ_ONLY on a
+ * database opened read-only. Readers never wait for the writer, nor the
+ * writer for readers (also when the file grows and is mapped anew). */
+int cbolt_begin(cbolt_db *db, int writable, cbolt_tx **tx);
 
-/* Ends a transaction and frees everything it returned. Accepts NULL. */
+/* Commits a read-write transaction: dirty pages written in page order and
+ * synced, then the meta. On success or failure the transaction is ended.
+ * A failed commit (write or sync error) leaves the database as it was at
+ * the last successful commit; the handle's writer becomes available
+ * again. CBOLT_ERR_TX_NOT_WRITABLE on a read-only transaction (which
+ * stays open). */
+int cbolt_tx_commit(cbolt_tx *tx);
+
+/* Ends a transaction, discarding its changes, and frees everything it
+ * returned. Accepts NULL. */
 int cbolt_tx_rollback(cbolt_tx *tx);
+
+/* Nonzero for a read-write transaction. */
+int cbolt_tx_writable(const cbolt_tx *tx);
 
 /* Runs fn in a read-only transaction, which is ended afterwards whatever
  * fn returns; returns fn's result, or the error that kept it from
  * running. */
 int cbolt_view(cbolt_db *db, int (*fn)(cbolt_tx *tx, void *arg), void *arg);
 
+/* Runs fn in a read-write transaction: committed when fn returns 0,
+ * rolled back otherwise. Returns fn's result or the commit's. fn must not
+ * commit or roll back the transaction itself. */
+int cbolt_update(cbolt_db *db, int (*fn)(cbolt_tx *tx, void *arg),
+                 void *arg);
+
+/* As cbolt_update, but calls from several threads are coalesced into one
+ * transaction (bbolt's Batch). fn may run more than once: when one call
+ * in a batch fails, the batch is retried without it and the failing call
+ * is run on its own; fn must therefore be idempotent. Returns fn's
+ * result for this call or the commit's. */
+int cbolt_batch(cbolt_db *db, int (*fn)(cbolt_tx *tx, void *arg), void *arg);
+
 /* The transaction id the snapshot was committed by, and the size in bytes
  * of the database it sees (high-water mark times page size). */
 uint64_t cbolt_tx_id(const cbolt_tx *tx);
 uint64_t cbolt_tx_size(const cbolt_tx *tx);
 
-/* Transaction statistics (the read-side fields of bbolt's TxStats). */
+/* Transaction statistics (bbolt's TxStats). */
 typedef struct cbolt_tx_stats {
     uint64_t page_count;       /* pages read through this transaction */
+    uint64_t page_alloc;       /* bytes of pages allocated */
     uint64_t cursor_count;     /* cursors created */
+    uint64_t node_count;       /* nodes materialized */
+    uint64_t node_deref;
+    uint64_t rebalance;        /* nodes rebalanced */
+    uint64_t split;            /* nodes split */
+    uint64_t spill;            /* nodes spilled */
+    uint64_t write;            /* pages written */
 } cbolt_tx_stats;
+
+/* Writes a consistent copy of the snapshot to a file descriptor (bbolt's
+ * Tx.WriteTo) or to a new file at path (Tx.CopyFile); *written (may be
+ * NULL) receives the bytes written. Works in any transaction; readers and
+ * the writer go on meanwhile. */
+int cbolt_tx_write_to(cbolt_tx *tx, int fd, uint64_t *written);
+int cbolt_tx_copy_file(cbolt_tx *tx, const char *path, unsigned mode);
+
+/* Copies every bucket, key and sequence of src into dst (an empty
+ * database opened read-write), committing every tx_max_size bytes (0:
+ * one transaction): the result is compact (bbolt's Compact). */
+int cbolt_compact(cbolt_db *dst, cbolt_db *src, uint64_t tx_max_size);
 int cbolt_tx_stats_get(const cbolt_tx *tx, cbolt_tx_stats *out);
 
 /* Runs a full consistency check of the snapshot (a superset of bbolt's
@@ -219,6 +277,7 @@ int cbolt_tx_check(cbolt_tx *tx, cbolt_check_fn report, void *arg);
 /* ---- Buckets --------------------------------------------------------- */
 
 typedef struct cbolt_bucket cbolt_bucket;
+typedef struct cbolt_cursor cbolt_cursor;
 
 /* Finds the top-level bucket `name`. CBOLT_ERR_BUCKET_NOT_FOUND when no
  * bucket has that name; CBOLT_ERR_CORRUPT. *out lives until the
@@ -248,6 +307,50 @@ int cbolt_bucket_foreach(cbolt_bucket *b, cbolt_foreach_fn fn, void *arg);
 /* The same over the top-level buckets (is_bucket is always 1). */
 int cbolt_tx_foreach(cbolt_tx *tx, cbolt_foreach_fn fn, void *arg);
 
+/* ---- Writing (read-write transactions only) ------------------------- */
+
+/* Creates the bucket name in tx's top level or in bucket b.
+ * CBOLT_ERR_BUCKET_EXISTS when it exists, CBOLT_ERR_INCOMPATIBLE_VALUE when
+ * name holds a value, CBOLT_ERR_BUCKET_NAME_REQUIRED for an empty name,
+ * CBOLT_ERR_KEY_TOO_LARGE, CBOLT_ERR_TX_NOT_WRITABLE, CBOLT_ERR_TX_CLOSED.
+ * *out (may be NULL) lives until the transaction ends. */
+int cbolt_tx_create_bucket(cbolt_tx *tx, const void *name, size_t len,
+                           cbolt_bucket **out);
+int cbolt_bucket_create_bucket(cbolt_bucket *b, const void *name, size_t len,
+                               cbolt_bucket **out);
+/* The same, returning the existing bucket instead of BUCKET_EXISTS. */
+int cbolt_tx_create_bucket_if_not_exists(cbolt_tx *tx, const void *name,
+                                         size_t len, cbolt_bucket **out);
+int cbolt_bucket_create_bucket_if_not_exists(cbolt_bucket *b,
+                                             const void *name, size_t len,
+                                             cbolt_bucket **out);
+/* Deletes a bucket with everything in it, freeing its pages.
+ * CBOLT_ERR_BUCKET_NOT_FOUND, CBOLT_ERR_INCOMPATIBLE_VALUE (name holds a
+ * value). Bucket handles to it or below it must not be used afterwards. */
+int cbolt_tx_delete_bucket(cbolt_tx *tx, const void *name, size_t len);
+int cbolt_bucket_delete_bucket(cbolt_bucket *b, const void *name,
+                               size_t len);
+
+/* Sets key to a copy of value (vlen may be 0). CBOLT_ERR_KEY_REQUIRED,
+ * CBOLT_ERR_KEY_TOO_LARGE (> 32768), CBOLT_ERR_VALUE_TOO_LARGE
+ * (> 2^31 - 2), CBOLT_ERR_INCOMPATIBLE_VALUE (key names a bucket),
+ * CBOLT_ERR_TX_NOT_WRITABLE, CBOLT_ERR_TX_CLOSED. */
+int cbolt_bucket_put(cbolt_bucket *b, const void *key, size_t klen,
+                     const void *val, size_t vlen);
+/* Deletes key; absent keys are not an error.
+ * CBOLT_ERR_INCOMPATIBLE_VALUE when key names a bucket. */
+int cbolt_bucket_delete(cbolt_bucket *b, const void *key, size_t klen);
+/* Deletes the item under the cursor (as bucket_delete). */
+int cbolt_cursor_delete(cbolt_cursor *c);
+
+/* Increments the bucket's sequence and returns it in *out. */
+int cbolt_bucket_next_sequence(cbolt_bucket *b, uint64_t *out);
+/* Sets the bucket's sequence. */
+int cbolt_bucket_set_sequence(cbolt_bucket *b, uint64_t seq);
+/* How full split pages are left (bbolt's FillPercent), for this bucket
+ * handle in this transaction; clamped to [0.1, 1.0]; default 0.5. */
+void cbolt_bucket_set_fill_percent(cbolt_bucket *b, double fill);
+
 /* Bucket statistics, as bbolt's BucketStats (sub-buckets included). */
 typedef struct cbolt_bucket_stats {
     uint64_t branch_page_n, branch_overflow_n;
@@ -261,8 +364,6 @@ typedef struct cbolt_bucket_stats {
 int cbolt_bucket_stats_get(cbolt_bucket *b, cbolt_bucket_stats *out);
 
 /* ---- Cursors --------------------------------------------------------- */
-
-typedef struct cbolt_cursor cbolt_cursor;
 
 /* Creates a cursor over b's keys, or with cbolt_tx_cursor over the
  * top-level bucket names. The cursor lives until the transaction ends or

@@ -282,7 +282,7 @@ int cbolt_db_stats_get(cbolt_db *db, cbolt_db_stats *out)
     int rc;
     if (!db || !out)
         return cb_error(CBOLT_ERR_INVALID_ARG, "stats: NULL argument");
-    rc = cbolt_begin(db, &tx);
+    rc = cbolt_begin(db, 0, &tx);
     if (rc != CBOLT_OK)
         return rc;
     rc = tx_count_free(tx, &free_n);

@@ -39,9 +39,11 @@ void tx_free(cbolt_tx *tx, void *p)
     free(b);
 }
 
-int cbolt_begin(cbolt_db *db, cbolt_tx **out)
+int cbolt_begin(cbolt_db *db, int writable, cbolt_tx **out)
 {
     cbolt_tx *tx;
+    if (writable)
+        return cb_error(CBOLT_ERR_TX_NOT_WRITABLE, "write path not built");
     if (!db || !out)
         return cb_error(CBOLT_ERR_INVALID_ARG, "cbolt_begin: NULL argument");
     tx = calloc(1, sizeof *tx);
@@ -72,7 +74,7 @@ int cbolt_tx_rollback(cbolt_tx *tx)
 int cbolt_view(cbolt_db *db, int (*fn)(cbolt_tx *tx, void *arg), void *arg)
 {
     cbolt_tx *tx;
-    int rc = cbolt_begin(db, &tx);
+    int rc = cbolt_begin(db, 0, &tx);
     if (rc != CBOLT_OK)
         return rc;
     rc = fn(tx, arg);

@@ -40,7 +40,7 @@ static int open_ro(const char *path, cbolt_db **db, cbolt_tx **tx)
         fail("open", rc);
         return rc;
     }
-    rc = cbolt_begin(*db, tx);
+    rc = cbolt_begin(*db, 0, tx);
     if (rc != CBOLT_OK) {
         fail("begin", rc);
         cbolt_close(*db);

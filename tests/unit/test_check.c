@@ -116,7 +116,7 @@ static void run(const char *unit_name, const char *rule, int dump_fails)
         cbolt_memvfs_free(vfs);
         return;
     }
-    cbolt_begin(db, &tx);
+    cbolt_begin(db, 0, &tx);
     rc = cbolt_tx_check(tx, collect, &s);
     CHECK(rc > 0 && rc == s.n);
     snprintf(want, sizeof want, "%s ", rule);
@@ -141,7 +141,7 @@ TEST(clean_fixture_passes)
     o.read_only = 1;
     cbolt_memvfs_set(vfs, "c.db", img, orig_len);
     CHECK_EQ(cbolt_open("c.db", &o, &db), CBOLT_OK);
-    CHECK_EQ(cbolt_begin(db, &tx), CBOLT_OK);
+    CHECK_EQ(cbolt_begin(db, 0, &tx), CBOLT_OK);
     CHECK_EQ(cbolt_tx_check(tx, NULL, NULL), 0);
     cbolt_tx_rollback(tx);
     cbolt_close(db);

@@ -93,7 +93,7 @@ TEST(meta_choice)
     cbolt_db *db;
     cbolt_tx *tx;
     CHECK_EQ(open_bytes(b, len, &db), CBOLT_OK);
-    CHECK_EQ(cbolt_begin(db, &tx), CBOLT_OK);
+    CHECK_EQ(cbolt_begin(db, 0, &tx), CBOLT_OK);
     CHECK_EQ(cbolt_tx_id(tx), 1); /* higher txid */
     CHECK_EQ(cbolt_tx_size(tx), 4 * 4096);
     CHECK_EQ(cbolt_close(db), CBOLT_ERR_BUSY);
@@ -101,7 +101,7 @@ TEST(meta_choice)
     CHECK_EQ(cbolt_close(db), CBOLT_OK);
     b[4096 + META_OFF_TXID] ^= 1; /* meta 1 torn: falls back to meta 0 */
     CHECK_EQ(open_bytes(b, len, &db), CBOLT_OK);
-    cbolt_begin(db, &tx);
+    cbolt_begin(db, 0, &tx);
     CHECK_EQ(cbolt_tx_id(tx), 0);
     cbolt_tx_rollback(tx);
     cbolt_close(db);

@@ -185,7 +185,7 @@ static void fixture(const char *dir, const char *name)
     CHECK_EQ(cbolt_open(path, &o, &db), CBOLT_OK);
     if (unit_failed)
         goto out;
-    CHECK_EQ(cbolt_begin(db, &tx), CBOLT_OK);
+    CHECK_EQ(cbolt_begin(db, 0, &tx), CBOLT_OK);
     CHECK_EQ(cbolt_tx_cursor(tx, &c), CBOLT_OK);
     add(&out, "", 0);
     for (rc = cbolt_cursor_first(c, &k, &kl, NULL, NULL, NULL); rc == CBOLT_OK;

@@ -13,7 +13,7 @@ B        = build
 
 SRCS = src/error.c src/os_posix.c src/os_mem.c src/page.c src/meta.c \
        src/freelist.c src/cursor.c src/bucket.c src/tx.c src/db.c \
-       src/check.c src/dump.c
+       src/check.c src/dump.c src/u64map.c src/alloc.c src/node.c
 HDRS = $(wildcard src/*.h)
 OBJS = $(SRCS:src/%.c=$(B)/obj/%.o)
 ASAN_OBJS = $(SRCS:src/%.c=$(B)/asan/obj/%.o)

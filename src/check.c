@@ -425,3 +425,44 @@ int tx_count_free(cbolt_tx *tx, uint64_t *out)
     walker_free(&w);
     return rc;
 }
+
+int tx_free_ids(cbolt_tx *tx, uint64_t **ids, size_t *n)
+{
+    walker w;
+    uint64_t i;
+    size_t k = 0;
+    uint8_t *freed;
+    int rc = walker_init(&w, tx);
+    if (rc != CBOLT_OK)
+        return rc;
+    freed = calloc(tx->meta.pgid, 1);
+    *ids = malloc((tx->meta.pgid ? tx->meta.pgid : 1) * sizeof **ids);
+    if (!freed || !*ids) {
+        free(freed);
+        free(*ids);
+        *ids = NULL;
+        walker_free(&w);
+        return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
+    }
+    w.stop = 1;
+    w.reach[0] = w.reach[1] = 1;
+    if (tx->meta.freelist != PGID_NO_FREELIST) {
+        check_freelist(&w, freed);
+    } else {
+        walk(&w, &tx->root);
+        for (i = 2; i < tx->meta.pgid; i++)
+            freed[i] = !w.reach[i];
+    }
+    for (i = 2; i < tx->meta.pgid; i++)
+        if (freed[i])
+            (*ids)[k++] = i;
+    rc = w.err;
+    *n = k;
+    if (rc != CBOLT_OK) {
+        free(*ids);
+        *ids = NULL;
+    }
+    free(freed);
+    walker_free(&w);
+    return rc;
+}

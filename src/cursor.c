@@ -5,16 +5,17 @@
  * rules checked on the way down: tree-depth, key-range, leaf-empty and
  * branch-empty for non-root pages.
  * Invariants:
- * - stack[0..depth) is a path of validated pages; stack[i + 1] is the
- *   child of stack[i] at stack[i].index.
+ * - stack[0..depth) is a path of validated pages or nodes; stack[i + 1]
+ *   is the child of stack[i] at stack[i].index.
  * - Every page on the path has its keys inside [lo, hi), lo being the
  *   parent's separator and hi the next separator (or the parent's own hi),
  *   so sibling subtrees never overlap: a full scan visits each page at most
  *   once per level, whatever cycles or shared children the file holds.
  * - depth <= CBOLT_MAX_TREE_DEPTH.
- * The algorithms are bbolt's (cursor.go), working on pages only.
+ * The algorithms are bbolt's (cursor.go). Levels read from the file are
+ * pages; levels a write transaction materialized are nodes (node.h).
  */
-#include "internal.h"
+#include "node.h"
 
 void cursor_init(cbolt_cursor *c, cbolt_bucket *b)
 {
@@ -27,17 +28,67 @@ static cursor_ref *top(cbolt_cursor *c)
     return &c->stack[c->depth - 1];
 }
 
-/* Starts the path at the bucket's root page. */
+/* Accessors over a level that is a page or a node. */
+static uint32_t ref_count(const cursor_ref *r)
+{
+    return r->node ? r->node->n : r->page.count;
+}
+
+static int ref_is_leaf(const cursor_ref *r)
+{
+    return r->node ? r->node->is_leaf : page_is_leaf(&r->page);
+}
+
+static void ref_key(const cursor_ref *r, uint32_t i, const uint8_t **k,
+                    uint32_t *klen)
+{
+    if (r->node) {
+        *k = r->node->inodes[i].key;
+        *klen = r->node->inodes[i].klen;
+    } else {
+        page_key(&r->page, i, k, klen);
+    }
+}
+
+static uint64_t ref_child(const cursor_ref *r, uint32_t i)
+{
+    return r->node ? r->node->inodes[i].pgid : page_branch_child(&r->page, i);
+}
+
+static uint32_t ref_lower_bound(const cursor_ref *r, const uint8_t *key,
+                                size_t klen, int *exact)
+{
+    uint32_t lo = 0, hi = ref_count(r);
+    if (!r->node)
+        return page_lower_bound(&r->page, key, klen, exact);
+    *exact = 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const inode *in = &r->node->inodes[mid];
+        int c = key_cmp(in->key, in->klen, key, klen);
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            if (c == 0)
+                *exact = 1;
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Starts the path at the bucket's root page or node. */
 static int push_root(cbolt_cursor *c)
 {
+    cursor_ref *r = &c->stack[0];
     int rc;
     c->depth = 0;
-    rc = bucket_root_page(c->bucket, &c->stack[0].page);
+    rc = bucket_page_node(c->bucket, c->bucket->root, &r->page, &r->node);
     if (rc != CBOLT_OK)
         return rc;
-    c->stack[0].index = 0;
-    c->stack[0].hi = NULL;
-    c->stack[0].hilen = 0;
+    r->index = 0;
+    r->hi = NULL;
+    r->hilen = 0;
     c->depth = 1;
     return CBOLT_OK;
 }
@@ -63,42 +114,45 @@ static int child_in_range(const page_view *pv, const uint8_t *lo,
     return CBOLT_OK;
 }
 
-/* Pushes the child of the top (branch) page at its index, positioned at
- * its first element, or its last when at_last. */
+/* Pushes the child of the top (branch) level at its index, positioned at
+ * its first element, or its last when at_last. A child read from the file
+ * must keep its keys inside the range its parent gives it. */
 static int descend(cbolt_cursor *c, int at_last)
 {
     cursor_ref *r = top(c), *n;
     const uint8_t *lo, *hi = r->hi;
     uint32_t lolen, hilen = r->hilen;
     page_view pv;
+    node *nd;
     int rc;
 
     if (c->depth >= CBOLT_MAX_TREE_DEPTH)
-        return cb_corrupt(r->page.id, RULE_TREE_DEPTH,
-                          "tree deeper than %d levels", CBOLT_MAX_TREE_DEPTH);
-    rc = tx_tree_page(c->bucket->tx, page_branch_child(&r->page, r->index),
-                      &pv);
+        return cb_corrupt(r->node ? r->node->pgid : r->page.id,
+                          RULE_TREE_DEPTH, "tree deeper than %d levels",
+                          CBOLT_MAX_TREE_DEPTH);
+    rc = bucket_page_node(c->bucket, ref_child(r, r->index), &pv, &nd);
     if (rc != CBOLT_OK)
         return rc;
-    page_key(&r->page, r->index, &lo, &lolen);
-    if (r->index + 1u < r->page.count)
-        page_key(&r->page, r->index + 1, &hi, &hilen);
-    rc = child_in_range(&pv, lo, lolen, hi, hilen);
-    if (rc != CBOLT_OK)
+    ref_key(r, r->index, &lo, &lolen);
+    if (r->index + 1u < ref_count(r))
+        ref_key(r, r->index + 1, &hi, &hilen);
+    if (!nd && (rc = child_in_range(&pv, lo, lolen, hi, hilen)) != CBOLT_OK)
         return rc;
     n = &c->stack[c->depth++];
-    n->page = pv;
-    n->index = at_last ? (uint32_t)pv.count - 1 : 0;
+    n->node = nd;
+    if (!nd)
+        n->page = pv;
+    n->index = at_last && ref_count(n) ? ref_count(n) - 1 : 0;
     n->hi = hi;
     n->hilen = hilen;
     return CBOLT_OK;
 }
 
-/* Descends from the top page to a leaf along first (or last) children. */
+/* Descends from the top level to a leaf along first (or last) children. */
 static int to_leaf(cbolt_cursor *c, int at_last)
 {
     int rc = CBOLT_OK;
-    while (rc == CBOLT_OK && !page_is_leaf(&top(c)->page))
+    while (rc == CBOLT_OK && !ref_is_leaf(top(c)))
         rc = descend(c, at_last);
     if (rc != CBOLT_OK)
         c->depth = 0;
@@ -108,7 +162,7 @@ static int to_leaf(cbolt_cursor *c, int at_last)
 static int leaf_item(cbolt_cursor *c)
 {
     cursor_ref *r = top(c);
-    return r->index < r->page.count ? CBOLT_OK : CBOLT_NOTFOUND;
+    return r->index < ref_count(r) ? CBOLT_OK : CBOLT_NOTFOUND;
 }
 
 int cursor_first_raw(cbolt_cursor *c)
@@ -116,6 +170,9 @@ int cursor_first_raw(cbolt_cursor *c)
     int rc = push_root(c);
     if (rc == CBOLT_OK)
         rc = to_leaf(c, 0);
+    /* an empty leaf (a node emptied in this transaction) is skipped */
+    if (rc == CBOLT_OK && ref_count(top(c)) == 0)
+        return cursor_next_raw(c);
     return rc == CBOLT_OK ? leaf_item(c) : rc;
 }
 
@@ -124,77 +181,137 @@ int cursor_last_raw(cbolt_cursor *c)
     int rc = push_root(c);
     if (rc == CBOLT_OK) {
         cursor_ref *r = top(c);
-        r->index = r->page.count ? (uint32_t)r->page.count - 1 : 0;
+        r->index = ref_count(r) ? ref_count(r) - 1 : 0;
         rc = to_leaf(c, 1);
     }
+    if (rc == CBOLT_OK && ref_count(top(c)) == 0)
+        return cursor_prev_raw(c);
     return rc == CBOLT_OK ? leaf_item(c) : rc;
 }
 
 int cursor_next_raw(cbolt_cursor *c)
 {
-    int i;
-    for (i = c->depth - 1; i >= 0; i--) {
-        cursor_ref *r = &c->stack[i];
-        if (r->index + 1u < r->page.count) {
-            r->index++;
-            break;
+    for (;;) {
+        int i, rc;
+        for (i = c->depth - 1; i >= 0; i--) {
+            cursor_ref *r = &c->stack[i];
+            if (r->index + 1u < ref_count(r)) {
+                r->index++;
+                break;
+            }
         }
+        if (i < 0)
+            return CBOLT_NOTFOUND; /* stays on the last item, as bbolt */
+        c->depth = i + 1;
+        if ((rc = to_leaf(c, 0)) != CBOLT_OK)
+            return rc;
+        if (ref_count(top(c)) > 0) /* bbolt skips empty nodes (#450) */
+            return leaf_item(c);
     }
-    if (i < 0)
-        return CBOLT_NOTFOUND;  /* stays on the last item, as bbolt */
-    c->depth = i + 1;
-    i = to_leaf(c, 0);
-    return i == CBOLT_OK ? leaf_item(c) : i;
 }
 
 int cursor_prev_raw(cbolt_cursor *c)
 {
-    int i, rc;
-    for (i = c->depth - 1; i >= 0; i--) {
-        if (c->stack[i].index > 0) {
-            c->stack[i].index--;
-            break;
+    for (;;) {
+        int i, rc;
+        for (i = c->depth - 1; i >= 0; i--) {
+            if (c->stack[i].index > 0) {
+                c->stack[i].index--;
+                break;
+            }
+            c->depth = i; /* bbolt pops the exhausted level */
         }
-        c->depth = i;           /* bbolt pops the exhausted level */
+        if (c->depth == 0)
+            return CBOLT_NOTFOUND;
+        if ((rc = to_leaf(c, 1)) != CBOLT_OK)
+            return rc;
+        if (ref_count(top(c)) > 0)
+            return leaf_item(c);
     }
-    if (c->depth == 0)
-        return CBOLT_NOTFOUND;
-    rc = to_leaf(c, 1);
-    return rc == CBOLT_OK ? leaf_item(c) : rc;
 }
 
 int cursor_seek_raw(cbolt_cursor *c, const uint8_t *key, size_t klen)
 {
+    int rc = cursor_search(c, key, klen);
+    if (rc == CBOLT_OK && top(c)->index >= ref_count(top(c)))
+        return cursor_next_raw(c);
+    return rc;
+}
+
+int cursor_search(cbolt_cursor *c, const uint8_t *key, size_t klen)
+{
     int rc = push_root(c), exact;
     while (rc == CBOLT_OK) {
         cursor_ref *r = top(c);
-        uint32_t i = page_lower_bound(&r->page, key, klen, &exact);
-        if (page_is_leaf(&r->page)) {
+        uint32_t i = ref_lower_bound(r, key, klen, &exact);
+        if (ref_is_leaf(r)) {
             r->index = i;
             break;
         }
         if (!exact && i > 0)
             i--;
-        if (i >= r->page.count)  /* unreachable: a branch is not empty */
-            i = (uint32_t)r->page.count - 1;
+        if (i >= ref_count(r)) /* only an emptied branch node */
+            i = ref_count(r) ? ref_count(r) - 1 : 0;
         r->index = i;
+        if (ref_count(r) == 0)
+            break;
         rc = descend(c, 0);
     }
-    if (rc != CBOLT_OK) {
+    if (rc != CBOLT_OK)
         c->depth = 0;
-        return rc;
-    }
-    if (top(c)->index >= top(c)->page.count)
-        return cursor_next_raw(c);
-    return CBOLT_OK;
+    return rc;
+}
+
+int cursor_at(const cbolt_cursor *c, const uint8_t *key, size_t klen,
+              uint32_t *flags)
+{
+    const cursor_ref *r;
+    const uint8_t *k, *v;
+    uint32_t kl, vl;
+    if (c->depth == 0)
+        return 0;
+    r = &c->stack[c->depth - 1];
+    if (r->index >= ref_count(r))
+        return 0;
+    cursor_item(c, &k, &kl, &v, &vl, flags);
+    return key_cmp(k, kl, key, klen) == 0;
 }
 
 void cursor_item(const cbolt_cursor *c, const uint8_t **k, uint32_t *klen,
                  const uint8_t **v, uint32_t *vlen, uint32_t *flags)
 {
     const cursor_ref *r = &c->stack[c->depth - 1];
+    if (r->node) {
+        const inode *in = &r->node->inodes[r->index];
+        *k = in->key;
+        *klen = in->klen;
+        *v = in->value;
+        *vlen = in->vlen;
+        *flags = in->flags;
+        return;
+    }
     page_key(&r->page, r->index, k, klen);
     page_leaf_value(&r->page, r->index, v, vlen, flags);
+}
+
+int cursor_node(cbolt_cursor *c, node **out)
+{
+    cursor_ref *r = top(c);
+    node *n;
+    int i, rc;
+    if (r->node && r->node->is_leaf) {
+        *out = r->node;
+        return CBOLT_OK;
+    }
+    n = c->stack[0].node;
+    if (!n && (rc = bucket_node(c->bucket, c->bucket->root, NULL, &n)) !=
+                  CBOLT_OK)
+        return rc;
+    for (i = 0; i < c->depth - 1; i++)
+        if ((rc = node_child_at(n, c->stack[i].index, &n)) != CBOLT_OK)
+            return rc;
+    *out = n;
+    return CBOLT_OK;
 }
 
 /* ---- public interface ---- */
@@ -209,7 +326,10 @@ static int emit(cbolt_cursor *c, int rc, const void **key, size_t *klen,
         return rc;
     cursor_item(c, &k, &kl, &v, &vl, &flags);
     if (c->bucket->top && !(flags & LEAF_FLAG_BUCKET))
-        return cb_corrupt(c->stack[c->depth - 1].page.id, RULE_ROOT_VALUE,
+        return cb_corrupt(c->stack[c->depth - 1].node
+                              ? c->stack[c->depth - 1].node->pgid
+                              : c->stack[c->depth - 1].page.id,
+                          RULE_ROOT_VALUE,
                           "a value at the top level");
     if (key)
         *key = k;

@@ -1,14 +1,21 @@
 /*
- * db.c - opening and closing a database: locking, creating a new file,
- * choosing the meta, mapping the file.
+ * db.c - the database handle: opening and closing, locking, creating a
+ * new file, choosing the meta, mapping the file, readers and the writer,
+ * file growth, batches.
  *
  * Owns: the os-layer file and its lock, page size discovery (meta 0, else
- * probing powers of two from 256 B to 16 MiB for a valid meta 1), meta selection at open
- * (meta.c decides), the mapping and its reference count.
+ * probing powers of two from 256 B to 16 MiB for a valid meta 1), meta
+ * selection at open (meta.c decides), the mappings and their reference
+ * counts, the list of open readers, the writer slot, the freelist.
  * Invariants:
- * - db->meta is a meta that validated and passed meta_check_fields(), so
- *   meta.pgid * page_size <= file size <= mapping length.
- * - A mapping is unmapped only when its last reference is dropped.
+ * - db->meta is the last committed meta: it validated and passed
+ *   meta_check_fields(), or a commit of this handle wrote it; so
+ *   meta.pgid * page_size <= file size and <= db->map->len.
+ * - A mapping is unmapped only when its last reference is dropped: the
+ *   writer maps the file anew when it grows, without waiting for readers
+ *   and without touching the mappings they hold.
+ * - At most one writer; readers never wait for it.
+ * - A pending page is released only when no open reader can see it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +25,24 @@
 #include "db.h"
 
 #define DEFAULT_PAGE_SIZE 4096u
+#define MAX_MMAP_STEP (1ull << 30)        /* bbolt's maxMmapStep */
+#define ALLOC_SIZE (16ull * 1024 * 1024)  /* bbolt's DefaultAllocSize */
+
+/* bbolt's mmapSize: doubling from 32 KiB to 1 GiB, then 1 GiB steps. */
+static uint64_t mmap_size(uint64_t size, uint64_t ps)
+{
+    uint64_t sz;
+    unsigned i;
+    for (i = 15; i <= 30; i++)
+        if (size <= (1ull << i))
+            return 1ull << i;
+    sz = size;
+    if (sz % MAX_MMAP_STEP)
+        sz += MAX_MMAP_STEP - sz % MAX_MMAP_STEP;
+    if (sz % ps)
+        sz = (sz / ps + 1) * ps;
+    return sz;
+}
 
 static int io_error(const char *what, const char *path)
 {
@@ -119,30 +144,45 @@ static int load_meta(cbolt_db *db, uint64_t size)
     return CBOLT_OK;
 }
 
+static cbolt_map *map_new(cbolt_db *db, uint64_t size);
+
 static int map_file(cbolt_db *db, uint64_t size)
 {
-    cbolt_map *m = calloc(1, sizeof *m);
+    cbolt_map *m = map_new(db, size);
     if (!m)
-        return cb_error(CBOLT_ERR_NOMEM, "map: out of memory");
+        return cbolt_last_error()->code;
+    db->map = m;
+    return CBOLT_OK;
+}
+
+static cbolt_map *map_new(cbolt_db *db, uint64_t size)
+{
+    cbolt_map *m = calloc(1, sizeof *m);
+    if (!m) {
+        cb_error(CBOLT_ERR_NOMEM, "map: out of memory");
+        return NULL;
+    }
     if (size > SIZE_MAX) {
         free(m);
-        return cb_error(CBOLT_ERR_NOMEM, "map: file too large");
+        cb_error(CBOLT_ERR_NOMEM, "map: file too large");
+        return NULL;
     }
     m->len = (size_t)size;
     m->npages = size / db->page_size;
     m->checked = calloc(m->npages ? m->npages : 1, 1);
     if (!m->checked) {
         free(m);
-        return cb_error(CBOLT_ERR_NOMEM, "map: out of memory");
+        cb_error(CBOLT_ERR_NOMEM, "map: out of memory");
+        return NULL;
     }
     if (db->vfs->map(db->file, m->len, &m->base) != CBOLT_OK) {
         free(m->checked);
         free(m);
-        return io_error("mmap", db->path);
+        io_error("mmap", db->path);
+        return NULL;
     }
     m->refs = 1;
-    db->map = m;
-    return CBOLT_OK;
+    return m;
 }
 
 static void map_release(cbolt_db *db, cbolt_map *m)
@@ -152,6 +192,25 @@ static void map_release(cbolt_db *db, cbolt_map *m)
     db->vfs->unmap(db->file, m->base, m->len);
     free(m->checked);
     free(m);
+}
+
+/* Loads the freelist of the current meta, or rebuilds it by walking the
+ * tree when it was not written (NoFreelistSync). */
+static int load_freelist(cbolt_db *db)
+{
+    cbolt_tx *tx;
+    uint64_t *ids = NULL;
+    size_t n = 0;
+    int rc = cbolt_begin(db, 0, &tx);
+    if (rc != CBOLT_OK)
+        return rc;
+    rc = tx_free_ids(tx, &ids, &n);
+    cbolt_tx_rollback(tx);
+    if (rc == CBOLT_OK)
+        rc = fl_load(&db->freelist, ids, n);
+    free(ids);
+    db->free_n = n;
+    return rc;
 }
 
 static int open_file(cbolt_db *db, const cbolt_options *o)
@@ -183,8 +242,12 @@ static int open_file(cbolt_db *db, const cbolt_options *o)
             return rc;
     }
     rc = load_meta(db, size);
+    db->filesz = size;
+    db->datasz = o->read_only ? size : mmap_size(size, db->page_size);
     if (rc == CBOLT_OK)
-        rc = map_file(db, size);
+        rc = map_file(db, db->datasz);
+    if (rc == CBOLT_OK && !o->read_only)
+        rc = load_freelist(db);
     return rc;
 }
 
@@ -196,6 +259,9 @@ static void db_free(cbolt_db *db)
         db->vfs->unlock(db->file);
         db->vfs->close(db->file);
     }
+    fl_destroy(&db->freelist);
+    free(db->readers);
+    pthread_cond_destroy(&db->writer_done);
     pthread_mutex_destroy(&db->mu);
     free(db->path);
     free(db);
@@ -215,10 +281,22 @@ int cbolt_open(const char *path, const cbolt_options *opts, cbolt_db **out)
     if (!db)
         return cb_error(CBOLT_ERR_NOMEM, "cbolt_open: out of memory");
     pthread_mutex_init(&db->mu, NULL);
+    pthread_cond_init(&db->writer_done, NULL);
+    fl_init(&db->freelist);
+    db->opts = *o;
     db->vfs = o->vfs ? o->vfs : cbolt_posix_vfs();
     db->read_only = o->read_only != 0;
     db->path = strdup(path);
     rc = db->path ? open_file(db, o) : cb_error(CBOLT_ERR_NOMEM, "strdup");
+    /* A file without a written freelist gets one now, unless the option
+     * keeps it unwritten (bbolt does the same). */
+    if (rc == CBOLT_OK && !o->read_only && !o->no_freelist_sync &&
+        db->meta.freelist == PGID_NO_FREELIST) {
+        cbolt_tx *tx;
+        rc = cbolt_begin(db, 1, &tx);
+        if (rc == CBOLT_OK && (rc = cbolt_tx_commit(tx)) != CBOLT_OK)
+            cbolt_tx_rollback(tx);
+    }
     if (rc != CBOLT_OK) {
         db_free(db);
         return rc;
@@ -233,12 +311,43 @@ int cbolt_close(cbolt_db *db)
     if (!db)
         return CBOLT_OK;
     pthread_mutex_lock(&db->mu);
-    busy = db->open_tx_n > 0;
+    busy = db->open_tx_n > 0 || db->writer || db->batch;
     pthread_mutex_unlock(&db->mu);
     if (busy)
         return cb_error(CBOLT_ERR_BUSY, "cbolt_close: transactions open");
     db_free(db);
     return CBOLT_OK;
+}
+
+/* Adds txid to the sorted multiset of open readers (under mu). */
+static void readers_add(cbolt_db *db, uint64_t txid)
+{
+    size_t i;
+    if (db->nreaders == db->capreaders) {
+        size_t cap = db->capreaders ? 2 * db->capreaders : 16;
+        uint64_t *r = realloc(db->readers, cap * sizeof *r);
+        if (!r)
+            return; /* then this reader pins nothing: see freelist note */
+        db->readers = r;
+        db->capreaders = cap;
+    }
+    for (i = db->nreaders; i > 0 && db->readers[i - 1] > txid; i--)
+        db->readers[i] = db->readers[i - 1];
+    db->readers[i] = txid;
+    db->nreaders++;
+}
+
+static void readers_remove(cbolt_db *db, uint64_t txid)
+{
+    size_t i;
+    for (i = 0; i < db->nreaders; i++) {
+        if (db->readers[i] == txid) {
+            memmove(db->readers + i, db->readers + i + 1,
+                    (db->nreaders - i - 1) * sizeof *db->readers);
+            db->nreaders--;
+            return;
+        }
+    }
 }
 
 void db_reader_begin(cbolt_db *db, meta *m, cbolt_map **map)
@@ -249,15 +358,120 @@ void db_reader_begin(cbolt_db *db, meta *m, cbolt_map **map)
     db->map->refs++;
     db->tx_n++;
     db->open_tx_n++;
+    readers_add(db, m->txid);
     pthread_mutex_unlock(&db->mu);
 }
 
-void db_reader_end(cbolt_db *db, cbolt_map *map)
+void db_reader_end(cbolt_db *db, cbolt_map *map, uint64_t txid)
 {
     pthread_mutex_lock(&db->mu);
     db->open_tx_n--;
+    readers_remove(db, txid);
     map_release(db, map);
     pthread_mutex_unlock(&db->mu);
+}
+
+/* Releases pending pages no open reader can see (bbolt's freePages):
+ * below the oldest reader, and in the gaps between readers. */
+static int release_pages(cbolt_db *db)
+{
+    uint64_t minid = db->nreaders ? db->readers[0] : UINT64_MAX;
+    size_t i;
+    int rc = CBOLT_OK;
+    if (minid > 0)
+        rc = fl_release(&db->freelist, minid - 1);
+    for (i = 0; rc == CBOLT_OK && i < db->nreaders; i++) {
+        if (db->readers[i] > 0)
+            rc = fl_release_range(&db->freelist, minid, db->readers[i] - 1);
+        minid = db->readers[i] + 1;
+    }
+    if (rc == CBOLT_OK)
+        rc = fl_release_range(&db->freelist, minid, UINT64_MAX);
+    return rc;
+}
+
+int db_writer_begin(cbolt_db *db, meta *m, cbolt_map **map)
+{
+    int rc;
+    pthread_mutex_lock(&db->mu);
+    while (db->writer)
+        pthread_cond_wait(&db->writer_done, &db->mu);
+    db->writer = 1;
+    rc = release_pages(db);
+    if (rc != CBOLT_OK) {
+        db->writer = 0;
+        pthread_cond_signal(&db->writer_done);
+        pthread_mutex_unlock(&db->mu);
+        return cb_error(rc, "begin: releasing pages failed");
+    }
+    *m = db->meta;
+    *map = db->map;
+    db->map->refs++;
+    pthread_mutex_unlock(&db->mu);
+    return CBOLT_OK;
+}
+
+void db_writer_end(cbolt_db *db, cbolt_map *map, const meta *committed)
+{
+    cbolt_map *fresh = NULL;
+    uint64_t need;
+    if (committed) {
+        need = committed->pgid * (uint64_t)db->page_size;
+        if (need > db->map->len) {
+            if (db->datasz < need)
+                db->datasz = mmap_size(need, db->page_size);
+            fresh = map_new(db, db->datasz);
+        }
+    }
+    pthread_mutex_lock(&db->mu);
+    if (committed && (!fresh && committed->pgid * (uint64_t)db->page_size >
+                                    db->map->len)) {
+        /* no new mapping could be made: keep the old meta published, the
+         * commit is on disk and the next open will see it */
+    } else if (committed) {
+        db->meta = *committed;
+        if (fresh) {
+            cbolt_map *old = db->map;
+            db->map = fresh;
+            map_release(db, old);
+        }
+    }
+    map_release(db, map);
+    db->free_n = fl_free_count(&db->freelist);
+    db->pending_n = fl_pending_count(&db->freelist);
+    db->writer = 0;
+    pthread_cond_signal(&db->writer_done);
+    pthread_mutex_unlock(&db->mu);
+}
+
+void db_reserve(cbolt_db *db, uint64_t minsz)
+{
+    if (minsz >= db->datasz)
+        db->datasz = mmap_size(minsz, db->page_size);
+}
+
+int db_grow(cbolt_db *db, uint64_t sz)
+{
+    if (sz <= db->filesz)
+        return CBOLT_OK;
+    if (db->datasz < ALLOC_SIZE)
+        sz = db->datasz;
+    else
+        sz += ALLOC_SIZE;
+    if (!db->opts.no_grow_sync) {
+        if (db->vfs->truncate(db->file, sz) != CBOLT_OK ||
+            db->vfs->sync(db->file) != CBOLT_OK)
+            return io_error("grow", db->path);
+    }
+    db->filesz = sz;
+    return CBOLT_OK;
+}
+
+void db_unmark_checked(cbolt_db *db, uint64_t pgid)
+{
+    cbolt_map *m = db->map;
+    if (pgid < m->npages)
+        __atomic_store_n(&m->checked[pgid], 0, __ATOMIC_RELAXED);
 }
 
 uint32_t cbolt_db_page_size(const cbolt_db *db)
@@ -285,18 +499,27 @@ int cbolt_db_stats_get(cbolt_db *db, cbolt_db_stats *out)
     rc = cbolt_begin(db, 0, &tx);
     if (rc != CBOLT_OK)
         return rc;
-    rc = tx_count_free(tx, &free_n);
-    cbolt_tx_rollback(tx);
-    if (rc != CBOLT_OK)
-        return rc;
     memset(out, 0, sizeof *out);
+    if (db->read_only) {
+        rc = tx_count_free(tx, &free_n);
+        cbolt_tx_rollback(tx);
+        if (rc != CBOLT_OK)
+            return rc;
+    } else {
+        cbolt_tx_rollback(tx);
+    }
+    pthread_mutex_lock(&db->mu);
+    if (!db->read_only) {
+        free_n = db->free_n;
+        out->pending_page_n = db->pending_n;
+    }
     out->free_page_n = free_n;
-    out->free_alloc = free_n * db->page_size;
+    out->free_alloc = (free_n + out->pending_page_n) * db->page_size;
     /* bbolt's freelist.size(): header, one u64 per id, one more for the
      * count when it overflows 0xFFFF. */
-    out->freelist_inuse = PAGE_HDR_SIZE + 8u * free_n +
-                          (free_n >= FREELIST_COUNT_OVERFLOW ? 8u : 0u);
-    pthread_mutex_lock(&db->mu);
+    out->freelist_inuse =
+        PAGE_HDR_SIZE + 8u * (free_n + out->pending_page_n) +
+        (free_n + out->pending_page_n >= FREELIST_COUNT_OVERFLOW ? 8u : 0u);
     out->tx_n = db->tx_n;
     out->open_tx_n = db->open_tx_n;
     pthread_mutex_unlock(&db->mu);

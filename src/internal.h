@@ -18,10 +18,14 @@
 
 #include <pthread.h>
 
+#include "alloc.h"
 #include "cbolt.h"
 #include "format.h"
 #include "meta.h"
 #include "page.h"
+#include "u64map.h"
+
+typedef struct node node;
 
 typedef struct cbolt_map {
     const uint8_t *base;
@@ -37,11 +41,22 @@ struct cbolt_db {
     cbolt_file *file;
     int read_only;
     uint32_t page_size;
+    cbolt_options opts;
     pthread_mutex_t mu;
+    pthread_cond_t writer_done;
     meta meta;               /* the current (last committed) meta */
     cbolt_map *map;          /* the current mapping */
     uint64_t tx_n;           /* read transactions begun */
     uint64_t open_tx_n;      /* read transactions open */
+    uint64_t *readers;       /* txids of open readers, sorted (multiset) */
+    size_t nreaders, capreaders;
+    /* write side, owned by the writer while `writer` is set */
+    int writer;              /* a read-write transaction is open */
+    fl freelist;
+    uint64_t datasz;         /* bytes the mapping should cover (bbolt) */
+    uint64_t filesz;         /* bytes the file has */
+    uint64_t free_n, pending_n; /* freelist counts at the last commit */
+    struct batch *batch;     /* the batch being gathered (db.c) */
 };
 
 /* Allocation owned by a transaction: freed when it ends. */
@@ -54,12 +69,23 @@ struct cbolt_bucket {
     uint64_t root;           /* root page id; 0 for an inline bucket */
     uint64_t sequence;
     page_view inline_page;   /* when root == 0: validated inline leaf */
+    int has_inline_page;     /* inline_page valid (bbolt's b.page) */
     int top;                 /* the root bucket: holds only buckets */
+    /* write side */
+    node *root_node;         /* materialized root, or NULL */
+    u64map nodes;            /* pgid -> node * */
+    u64map children;         /* name hash -> cbolt_bucket * (chained) */
+    cbolt_bucket *same_hash; /* next child with the same name hash */
+    const uint8_t *name;     /* in the parent, when cached there */
+    uint32_t name_len;
+    double fill_percent;
+    cbolt_bucket *all_next;  /* the transaction's write buckets */
 };
 
-/* One level of a cursor's path: a validated page, the index within it,
- * and the exclusive upper bound its parents put on its keys. */
+/* One level of a cursor's path: a validated page or a node, the index
+ * within it, and the exclusive upper bound its parents put on its keys. */
 typedef struct cursor_ref {
+    node *node;              /* when not NULL, the level is this node */
     page_view page;
     uint32_t index;
     const uint8_t *hi;       /* NULL: no upper bound */
@@ -72,13 +98,27 @@ struct cbolt_cursor {
     cursor_ref stack[CBOLT_MAX_TREE_DEPTH];
 };
 
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+} arena_chunk;
+
 struct cbolt_tx {
     cbolt_db *db;
-    meta meta;               /* the snapshot */
+    meta meta;               /* the snapshot (writer: the next meta) */
     cbolt_map *map;
     tx_block blocks;         /* list head of owned allocations */
     cbolt_bucket root;       /* the root bucket */
     cbolt_tx_stats stats;
+    int writable;
+    int failed;              /* a commit failed: only rollback remains */
+    /* write side */
+    node *nodes;             /* every node materialized */
+    cbolt_bucket *wbuckets;  /* every bucket with maps to free */
+    u64map dirty;            /* pgid -> page buffer to write */
+    fl_run *runs;            /* runs taken from the freelist */
+    size_t nruns, capruns;
+    arena_chunk *arena;      /* copies of keys and values */
 };
 
 /* ---- errors (error.c) ---- */
@@ -96,6 +136,17 @@ const char *cb_rule_name(int rule);
 
 void *tx_alloc(cbolt_tx *tx, size_t n);
 void tx_free(cbolt_tx *tx, void *p);
+/* A copy of n bytes that lives until the transaction ends. */
+const uint8_t *tx_copy(cbolt_tx *tx, const void *p, size_t n);
+/* Allocates count contiguous pages for a write (freelist first, else at
+ * the high-water mark); *buf is a zeroed buffer to fill, written at
+ * commit. */
+int tx_allocate(cbolt_tx *tx, uint64_t count, uint64_t *pgid, uint8_t **buf);
+/* Frees a page run of the snapshot, pending under this transaction. */
+int tx_free_page(cbolt_tx *tx, uint64_t pgid);
+/* Checks that tx can be used (open, not failed) and, when write, that it
+ * is writable. */
+int tx_usable(cbolt_tx *tx, int write);
 
 /* Loads and validates the branch or leaf page pgid of the snapshot:
  * page-id-range, page-id-mismatch, page-file-range, then page_validate().
@@ -104,6 +155,10 @@ int tx_tree_page(cbolt_tx *tx, uint64_t pgid, page_view *pv);
 
 /* Counts the free pages of a snapshot (check.c). */
 int tx_count_free(cbolt_tx *tx, uint64_t *out);
+/* The free page ids of a snapshot, sorted: the freelist page's, or, when
+ * the freelist is not synced, the pages no bucket reaches. *ids is
+ * malloc'd. */
+int tx_free_ids(cbolt_tx *tx, uint64_t **ids, size_t *n);
 
 /* ---- buckets (bucket.c) ---- */
 
@@ -113,6 +168,16 @@ int bucket_from_value(cbolt_tx *tx, uint64_t pgid, const uint8_t *v,
                       uint32_t vlen, cbolt_bucket *b);
 /* The root page of a bucket's tree: the inline page or a file page. */
 int bucket_root_page(cbolt_bucket *b, page_view *pv);
+/* The page or materialized node of pgid in bucket b (bbolt's pageNode):
+ * *n set when materialized, else *pv. pgid 0 means the inline root. */
+int bucket_page_node(cbolt_bucket *b, uint64_t pgid, page_view *pv,
+                     node **n);
+/* Materializes the node of pgid under parent (bbolt's Bucket.node). */
+int bucket_node(cbolt_bucket *b, uint64_t pgid, node *parent, node **out);
+/* Commit steps over the bucket tree. */
+int bucket_rebalance(cbolt_bucket *b);
+int bucket_spill(cbolt_bucket *b);
+void bucket_release(cbolt_bucket *b);
 
 /* ---- cursors (cursor.c) ---- */
 
@@ -123,7 +188,16 @@ int cursor_last_raw(cbolt_cursor *c);
 int cursor_next_raw(cbolt_cursor *c);
 int cursor_prev_raw(cbolt_cursor *c);
 int cursor_seek_raw(cbolt_cursor *c, const uint8_t *key, size_t klen);
+/* bbolt's Cursor.seek: descends to the leaf where key is or would go,
+ * without moving past that leaf's end. */
+int cursor_search(cbolt_cursor *c, const uint8_t *key, size_t klen);
+/* After cursor_search: 1 when the cursor is on exactly key (flags set). */
+int cursor_at(const cbolt_cursor *c, const uint8_t *key, size_t klen,
+              uint32_t *flags);
 void cursor_item(const cbolt_cursor *c, const uint8_t **k, uint32_t *klen,
                  const uint8_t **v, uint32_t *vlen, uint32_t *flags);
+/* The leaf node under the cursor, materializing the path (bbolt's
+ * Cursor.node). */
+int cursor_node(cbolt_cursor *c, node **out);
 
 #endif

@@ -1,16 +1,26 @@
 /*
  * tx.c - transactions: snapshots of the database, the memory they own,
- * and validated access to their pages.
+ * validated access to their pages, and the commit of a write transaction
+ * (bbolt's tx.go).
  *
- * Owns: begin, rollback and view; the allocations a transaction hands
- * out; tx_tree_page(), the one way the engine reaches a branch or leaf
- * page of the file (rules page-id-range, page-id-mismatch,
- * page-file-range, then page.c's rules).
- * Invariants: a transaction reads only pages below its meta's high-water
- * mark, through the mapping it took a reference on at begin; that
- * mapping covers every such page (db.c maps at least pgid pages).
+ * Owns: begin, commit, rollback, view, update; the allocations a
+ * transaction hands out; tx_tree_page(), the one way the engine reaches a
+ * branch or leaf page of the file (rules page-id-range, page-id-mismatch,
+ * page-file-range, then page.c's rules); the dirty pages of a commit.
+ * Invariants:
+ * - a transaction reads only pages below its snapshot's high-water mark,
+ *   through the mapping it took a reference on at begin; that mapping
+ *   covers every such page and stays valid until the transaction ends;
+ * - a commit writes no page a reader can see: it writes only pages it
+ *   allocated (free for every open reader, or above the high-water mark),
+ *   then syncs, then writes the meta to page txid % 2 and syncs;
+ * - a commit that fails changes nothing a later open sees: the meta is
+ *   the last thing written, and the freelist in memory is rolled back.
  */
 #include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
 
 #include "db.h"
 #include "internal.h"
@@ -39,36 +49,321 @@ void tx_free(cbolt_tx *tx, void *p)
     free(b);
 }
 
+const uint8_t *tx_copy(cbolt_tx *tx, const void *p, size_t n)
+{
+    arena_chunk *c = tx->arena;
+    uint8_t *dst;
+    if (!c || c->cap - c->used < n) {
+        size_t cap = n > 65536 ? n : 65536;
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->used = 0;
+        c->cap = cap;
+        c->next = tx->arena;
+        tx->arena = c;
+    }
+    dst = (uint8_t *)(c + 1) + c->used;
+    c->used += n;
+    if (n)
+        memcpy(dst, p, n);
+    return dst;
+}
+
+int tx_usable(cbolt_tx *tx, int write)
+{
+    if (!tx || tx->failed)
+        return cb_error(CBOLT_ERR_TX_CLOSED, "transaction closed");
+    if (write && !tx->writable)
+        return cb_error(CBOLT_ERR_TX_NOT_WRITABLE, "transaction read-only");
+    return CBOLT_OK;
+}
+
 int cbolt_begin(cbolt_db *db, int writable, cbolt_tx **out)
 {
     cbolt_tx *tx;
-    if (writable)
-        return cb_error(CBOLT_ERR_TX_NOT_WRITABLE, "write path not built");
+    int rc;
     if (!db || !out)
         return cb_error(CBOLT_ERR_INVALID_ARG, "cbolt_begin: NULL argument");
+    if (writable && db->read_only)
+        return cb_error(CBOLT_ERR_DATABASE_READ_ONLY, "database read-only");
     tx = calloc(1, sizeof *tx);
     if (!tx)
         return cb_error(CBOLT_ERR_NOMEM, "cbolt_begin: out of memory");
     tx->db = db;
+    tx->writable = writable != 0;
     tx->blocks.next = tx->blocks.prev = &tx->blocks;
-    db_reader_begin(db, &tx->meta, &tx->map);
+    if (writable) {
+        if ((rc = db_writer_begin(db, &tx->meta, &tx->map)) != CBOLT_OK) {
+            free(tx);
+            return rc;
+        }
+        tx->meta.txid++;
+    } else {
+        db_reader_begin(db, &tx->meta, &tx->map);
+    }
     tx->root.tx = tx;
     tx->root.root = tx->meta.root;
     tx->root.sequence = tx->meta.sequence;
     tx->root.top = 1;
+    tx->root.fill_percent = 0.5;
     *out = tx;
     return CBOLT_OK;
+}
+
+/* Frees everything the transaction owns (not the tx itself). */
+static void tx_release(cbolt_tx *tx)
+{
+    size_t i;
+    while (tx->nodes) {
+        node *n = tx->nodes;
+        tx->nodes = n->all_next;
+        node_destroy(n);
+    }
+    bucket_release(&tx->root);
+    for (; tx->wbuckets; tx->wbuckets = tx->wbuckets->all_next)
+        bucket_release(tx->wbuckets);
+    for (i = 0; i < tx->dirty.cap; i++)
+        if (tx->dirty.keys[i] >= 2)
+            free((void *)(uintptr_t)tx->dirty.vals[i]);
+    u64map_free(&tx->dirty);
+    free(tx->runs);
+    while (tx->arena) {
+        arena_chunk *c = tx->arena;
+        tx->arena = c->next;
+        free(c);
+    }
+    while (tx->blocks.next != &tx->blocks)
+        tx_free(tx, tx->blocks.next + 1);
 }
 
 int cbolt_tx_rollback(cbolt_tx *tx)
 {
     if (!tx)
         return CBOLT_OK;
-    while (tx->blocks.next != &tx->blocks)
-        tx_free(tx, tx->blocks.next + 1);
-    db_reader_end(tx->db, tx->map);
+    if (tx->writable) {
+        if (!tx->failed)
+            fl_rollback(&tx->db->freelist, tx->meta.txid, tx->runs,
+                        tx->nruns);
+        db_writer_end(tx->db, tx->map, NULL);
+    } else {
+        db_reader_end(tx->db, tx->map, tx->meta.txid);
+    }
+    tx_release(tx);
     free(tx);
     return CBOLT_OK;
+}
+
+int cbolt_tx_writable(const cbolt_tx *tx)
+{
+    return tx && tx->writable;
+}
+
+int tx_allocate(cbolt_tx *tx, uint64_t count, uint64_t *pgid, uint8_t **buf)
+{
+    cbolt_db *db = tx->db;
+    uint64_t ps = db->page_size, id;
+    uint8_t *b;
+    if (count == 0 || count > UINT32_MAX ||
+        count > (SIZE_MAX - ps) / ps)
+        return cb_error(CBOLT_ERR_NOMEM, "allocate: %llu pages",
+                        (unsigned long long)count);
+    b = calloc(count, ps);
+    if (!b)
+        return cb_error(CBOLT_ERR_NOMEM, "allocate: out of memory");
+    id = fl_allocate(&db->freelist, tx->meta.txid, count);
+    if (id) {
+        if (tx->nruns == tx->capruns) {
+            size_t cap = tx->capruns ? 2 * tx->capruns : 16;
+            fl_run *r = realloc(tx->runs, cap * sizeof *r);
+            if (!r) {
+                fl_rollback(&db->freelist, 0, &(fl_run){id, count}, 1);
+                free(b);
+                return cb_error(CBOLT_ERR_NOMEM, "allocate: out of memory");
+            }
+            tx->runs = r;
+            tx->capruns = cap;
+        }
+        tx->runs[tx->nruns++] = (fl_run){id, count};
+    } else {
+        id = tx->meta.pgid;
+        db_reserve(db, (id + count + 1) * ps);
+        tx->meta.pgid += count;
+    }
+    if (u64map_put(&tx->dirty, id, (uintptr_t)b) != CBOLT_OK) {
+        free(b);
+        return cb_error(CBOLT_ERR_NOMEM, "allocate: out of memory");
+    }
+    st64(b + PAGE_OFF_ID, id);
+    st32(b + PAGE_OFF_OVERFLOW, (uint32_t)(count - 1));
+    tx->stats.page_alloc += count * ps;
+    *pgid = id;
+    *buf = b;
+    return CBOLT_OK;
+}
+
+int tx_free_page(cbolt_tx *tx, uint64_t pgid)
+{
+    const uint8_t *p;
+    uint64_t ovf;
+    if (pgid < 2 || pgid >= tx->map->npages || pgid >= tx->meta.pgid)
+        return cb_corrupt(pgid, RULE_PAGE_ID_RANGE, "freeing page %llu",
+                          (unsigned long long)pgid);
+    p = tx->map->base + pgid * tx->db->page_size;
+    ovf = ld32(p + PAGE_OFF_OVERFLOW);
+    if (ovf >= tx->meta.pgid - pgid)
+        return cb_corrupt(pgid, RULE_PAGE_FILE_RANGE,
+                          "overflow runs past the high-water mark");
+    return fl_free(&tx->db->freelist, tx->meta.txid, pgid, ovf,
+                   (ld16(p + PAGE_OFF_FLAGS) & PAGE_FREELIST) != 0);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Writes the freelist to newly allocated pages (bbolt's commitFreelist). */
+static int commit_freelist(cbolt_tx *tx, uint64_t opgid)
+{
+    cbolt_db *db = tx->db;
+    uint64_t ps = db->page_size, pgid, n, *ids;
+    uint8_t *buf;
+    int rc = tx_allocate(tx, fl_page_bytes(&db->freelist) / ps + 1, &pgid,
+                         &buf);
+    if (rc != CBOLT_OK)
+        return rc;
+    n = fl_count(&db->freelist);
+    st16(buf + PAGE_OFF_FLAGS, PAGE_FREELIST);
+    ids = (uint64_t *)malloc((n ? n : 1) * sizeof *ids);
+    if (!ids)
+        return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
+    fl_copyall(&db->freelist, ids);
+    if (n < FREELIST_COUNT_OVERFLOW) {
+        uint64_t i;
+        st16(buf + PAGE_OFF_COUNT, (uint16_t)n);
+        for (i = 0; i < n; i++)
+            st64(buf + PAGE_HDR_SIZE + 8 * i, ids[i]);
+    } else {
+        uint64_t i;
+        st16(buf + PAGE_OFF_COUNT, FREELIST_COUNT_OVERFLOW);
+        st64(buf + PAGE_HDR_SIZE, n);
+        for (i = 0; i < n; i++)
+            st64(buf + PAGE_HDR_SIZE + 8 + 8 * i, ids[i]);
+    }
+    free(ids);
+    tx->meta.freelist = pgid;
+    if (tx->meta.pgid > opgid)
+        return db_grow(db, (tx->meta.pgid + 1) * ps);
+    return CBOLT_OK;
+}
+
+/* Writes the dirty pages in page order, then syncs (bbolt's tx.write). */
+static int write_pages(cbolt_tx *tx)
+{
+    cbolt_db *db = tx->db;
+    uint64_t *ids, ps = db->page_size;
+    size_t n = 0, i;
+    int rc = CBOLT_OK;
+    ids = malloc((tx->dirty.live + 1) * sizeof *ids);
+    if (!ids)
+        return cb_error(CBOLT_ERR_NOMEM, "write: out of memory");
+    for (i = 0; i < tx->dirty.cap; i++)
+        if (tx->dirty.keys[i] >= 2)
+            ids[n++] = tx->dirty.keys[i];
+    qsort(ids, n, sizeof *ids, cmp_u64);
+    for (i = 0; i < n && rc == CBOLT_OK; i++) {
+        uint64_t v;
+        const uint8_t *p;
+        u64map_get(&tx->dirty, ids[i], &v);
+        p = (const uint8_t *)(uintptr_t)v;
+        rc = db->vfs->write(db->file, p,
+                            (size_t)((ld32(p + PAGE_OFF_OVERFLOW) + 1ull) * ps),
+                            ids[i] * ps);
+        db_unmark_checked(db, ids[i]);
+        tx->stats.write++;
+    }
+    free(ids);
+    if (rc == CBOLT_OK && !db->opts.no_sync)
+        rc = db->vfs->sync(db->file);
+    return rc == CBOLT_OK ? rc : cb_error(rc, "commit: writing pages failed");
+}
+
+static int write_meta(cbolt_tx *tx)
+{
+    cbolt_db *db = tx->db;
+    uint8_t *buf = calloc(1, db->page_size);
+    uint64_t id = tx->meta.txid % 2;
+    int rc;
+    if (!buf)
+        return cb_error(CBOLT_ERR_NOMEM, "commit: out of memory");
+    meta_encode(&tx->meta, buf, id);
+    rc = db->vfs->write(db->file, buf, db->page_size, id * db->page_size);
+    if (rc == CBOLT_OK && !db->opts.no_sync)
+        rc = db->vfs->sync(db->file);
+    free(buf);
+    tx->stats.write++;
+    return rc == CBOLT_OK ? rc : cb_error(rc, "commit: writing meta failed");
+}
+
+static int commit_steps(cbolt_tx *tx)
+{
+    cbolt_db *db = tx->db;
+    uint64_t opgid = tx->meta.pgid;
+    int rc;
+    if ((rc = bucket_rebalance(&tx->root)) != CBOLT_OK ||
+        (rc = bucket_spill(&tx->root)) != CBOLT_OK)
+        return rc;
+    tx->meta.root = tx->root.root;
+    if (tx->meta.freelist != PGID_NO_FREELIST &&
+        (rc = tx_free_page(tx, tx->meta.freelist)) != CBOLT_OK)
+        return rc;
+    if (!db->opts.no_freelist_sync)
+        rc = commit_freelist(tx, opgid);
+    else
+        tx->meta.freelist = PGID_NO_FREELIST;
+    if (rc == CBOLT_OK)
+        rc = write_pages(tx);
+    if (rc == CBOLT_OK)
+        rc = write_meta(tx);
+    return rc;
+}
+
+int cbolt_tx_commit(cbolt_tx *tx)
+{
+    int rc;
+    if ((rc = tx_usable(tx, 1)) != CBOLT_OK)
+        return rc;
+    rc = commit_steps(tx);
+    if (rc != CBOLT_OK) {
+        /* Poisoned: the freelist goes back to the last commit now; the
+         * caller's rollback ends the transaction. */
+        fl_rollback(&tx->db->freelist, tx->meta.txid, tx->runs, tx->nruns);
+        tx->failed = 1;
+        return rc;
+    }
+    db_writer_end(tx->db, tx->map, &tx->meta);
+    tx_release(tx);
+    free(tx);
+    return CBOLT_OK;
+}
+
+int cbolt_update(cbolt_db *db, int (*fn)(cbolt_tx *tx, void *arg), void *arg)
+{
+    cbolt_tx *tx;
+    int rc = cbolt_begin(db, 1, &tx);
+    if (rc != CBOLT_OK)
+        return rc;
+    rc = fn(tx, arg);
+    if (rc != CBOLT_OK) {
+        cbolt_tx_rollback(tx);
+        return rc;
+    }
+    rc = cbolt_tx_commit(tx);
+    if (rc != CBOLT_OK)
+        cbolt_tx_rollback(tx);
+    return rc;
 }
 
 int cbolt_view(cbolt_db *db, int (*fn)(cbolt_tx *tx, void *arg), void *arg)

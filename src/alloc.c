@@ -1,0 +1,358 @@
+/*
+ * alloc.c - the page allocator (bbolt's array freelist): lowest-run
+ * allocation, pending frees per transaction, release when no reader can
+ * see them, rollback. See alloc.h for the invariants.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "internal.h"
+
+void fl_init(fl *f)
+{
+    memset(f, 0, sizeof *f);
+}
+
+static void pending_free(fl_pending *p)
+{
+    free(p->ids);
+    free(p->alloctx);
+}
+
+void fl_destroy(fl *f)
+{
+    size_t i;
+    for (i = 0; i < f->npend; i++)
+        pending_free(&f->pend[i]);
+    free(f->pend);
+    free(f->ids);
+    u64map_free(&f->allocs);
+    u64map_free(&f->cache);
+    memset(f, 0, sizeof *f);
+}
+
+static int reserve_ids(fl *f, size_t n)
+{
+    uint64_t *p;
+    size_t cap = f->cap ? f->cap : 64;
+    if (n <= f->cap)
+        return CBOLT_OK;
+    while (cap < n)
+        cap *= 2;
+    p = realloc(f->ids, cap * sizeof *p);
+    if (!p)
+        return CBOLT_ERR_NOMEM;
+    f->ids = p;
+    f->cap = cap;
+    return CBOLT_OK;
+}
+
+int fl_load(fl *f, const uint64_t *ids, size_t n)
+{
+    size_t i;
+    int rc;
+    fl_destroy(f);
+    if ((rc = reserve_ids(f, n)) != CBOLT_OK)
+        return rc;
+    if (n)
+        memcpy(f->ids, ids, n * sizeof *ids);
+    f->n = n;
+    for (i = 0; i < n; i++)
+        if (u64map_put(&f->cache, ids[i], 1) != CBOLT_OK)
+            return CBOLT_ERR_NOMEM;
+    return CBOLT_OK;
+}
+
+size_t ids_find_run(const uint64_t *ids, size_t n, uint64_t count)
+{
+    size_t i, start = 0;
+    for (i = 0; i < n; i++) {
+        if (i == 0 || ids[i] != ids[i - 1] + 1)
+            start = i;
+        if (ids[i] - ids[start] + 1 == count)
+            return start;
+    }
+    return n;
+}
+
+void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+               uint64_t *out)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < na && j < nb)
+        out[k++] = a[i] < b[j] ? a[i++] : b[j++];
+    while (i < na)
+        out[k++] = a[i++];
+    while (j < nb)
+        out[k++] = b[j++];
+}
+
+uint64_t fl_allocate(fl *f, uint64_t txid, uint64_t count)
+{
+    size_t at = ids_find_run(f->ids, f->n, count), i;
+    uint64_t first;
+    if (count == 0 || at == f->n)
+        return 0;
+    first = f->ids[at];
+    if (u64map_put(&f->allocs, first, txid) != CBOLT_OK)
+        return 0;
+    memmove(f->ids + at, f->ids + at + count,
+            (f->n - at - count) * sizeof *f->ids);
+    f->n -= count;
+    for (i = 0; i < count; i++)
+        u64map_del(&f->cache, first + i);
+    return first;
+}
+
+static fl_pending *pending_for(fl *f, uint64_t txid)
+{
+    size_t i;
+    for (i = 0; i < f->npend; i++)
+        if (f->pend[i].txid == txid)
+            return &f->pend[i];
+    if (f->npend == f->cappend) {
+        size_t cap = f->cappend ? 2 * f->cappend : 8;
+        fl_pending *p = realloc(f->pend, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        f->pend = p;
+        f->cappend = cap;
+    }
+    /* txids only grow, except when a rolled-back id is reused */
+    for (i = f->npend; i > 0 && f->pend[i - 1].txid > txid; i--)
+        f->pend[i] = f->pend[i - 1];
+    memset(&f->pend[i], 0, sizeof f->pend[i]);
+    f->pend[i].txid = txid;
+    f->npend++;
+    return &f->pend[i];
+}
+
+static int pending_add(fl_pending *p, uint64_t id, uint64_t atx)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 16;
+        uint64_t *a = realloc(p->ids, cap * sizeof *a);
+        uint64_t *b;
+        if (!a)
+            return CBOLT_ERR_NOMEM;
+        p->ids = a;
+        b = realloc(p->alloctx, cap * sizeof *b);
+        if (!b)
+            return CBOLT_ERR_NOMEM;
+        p->alloctx = b;
+        p->cap = cap;
+    }
+    p->ids[p->n] = id;
+    p->alloctx[p->n++] = atx;
+    return CBOLT_OK;
+}
+
+int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
+            int is_freelist_page)
+{
+    fl_pending *p;
+    uint64_t atx = 0, i;
+    if (pgid < 2)
+        return cb_corrupt(pgid, RULE_PAGE_ID_RANGE, "freeing a meta page");
+    for (i = 0; i <= overflow; i++)
+        if (u64map_get(&f->cache, pgid + i, NULL))
+            return cb_corrupt(pgid + i, RULE_PAGE_DOUBLE,
+                              "page freed twice (referenced twice)");
+    if (!(p = pending_for(f, txid)))
+        return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
+    if (u64map_get(&f->allocs, pgid, &atx))
+        u64map_del(&f->allocs, pgid);
+    else if (is_freelist_page)
+        atx = txid - 1; /* a freelist page is always from the prior tx */
+    for (i = 0; i <= overflow; i++) {
+        if (pending_add(p, pgid + i, atx) != CBOLT_OK ||
+            u64map_put(&f->cache, pgid + i, 1) != CBOLT_OK)
+            return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
+    }
+    return CBOLT_OK;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Merges the (unsorted, not free) ids m[0..k) into the free array. */
+static int merge_spans(fl *f, uint64_t *m, size_t k)
+{
+    uint64_t *out;
+    if (k == 0)
+        return CBOLT_OK;
+    qsort(m, k, sizeof *m, cmp_u64);
+    out = malloc((f->n + k) * sizeof *out);
+    if (!out)
+        return CBOLT_ERR_NOMEM;
+    ids_merge(f->ids, f->n, m, k, out);
+    free(f->ids);
+    f->ids = out;
+    f->n += k;
+    f->cap = f->n;
+    return CBOLT_OK;
+}
+
+static void pending_remove(fl *f, size_t i)
+{
+    pending_free(&f->pend[i]);
+    memmove(f->pend + i, f->pend + i + 1,
+            (f->npend - i - 1) * sizeof *f->pend);
+    f->npend--;
+}
+
+int fl_release(fl *f, uint64_t txid)
+{
+    size_t i, k = 0, total = 0;
+    uint64_t *m;
+    int rc;
+    for (i = 0; i < f->npend && f->pend[i].txid <= txid; i++)
+        total += f->pend[i].n;
+    if (total == 0) {
+        while (f->npend && f->pend[0].txid <= txid)
+            pending_remove(f, 0);
+        return CBOLT_OK;
+    }
+    if (!(m = malloc(total * sizeof *m)))
+        return CBOLT_ERR_NOMEM;
+    while (f->npend && f->pend[0].txid <= txid) {
+        memcpy(m + k, f->pend[0].ids, f->pend[0].n * sizeof *m);
+        k += f->pend[0].n;
+        pending_remove(f, 0);
+    }
+    rc = merge_spans(f, m, k);
+    free(m);
+    return rc;
+}
+
+int fl_release_range(fl *f, uint64_t begin, uint64_t end)
+{
+    size_t i, j, k = 0, total = 0;
+    uint64_t *m;
+    int rc;
+    if (begin > end)
+        return CBOLT_OK;
+    for (i = 0; i < f->npend; i++)
+        total += f->pend[i].n;
+    if (total == 0 || !(m = malloc(total * sizeof *m)))
+        return total == 0 ? CBOLT_OK : CBOLT_ERR_NOMEM;
+    for (i = 0; i < f->npend;) {
+        fl_pending *p = &f->pend[i];
+        if (p->txid < begin || p->txid > end ||
+            p->last_release_begin == begin) {
+            i++;
+            continue;
+        }
+        for (j = 0; j < p->n;) {
+            if (p->alloctx[j] < begin || p->alloctx[j] > end) {
+                j++;
+                continue;
+            }
+            m[k++] = p->ids[j];
+            p->ids[j] = p->ids[p->n - 1];
+            p->alloctx[j] = p->alloctx[p->n - 1];
+            p->n--;
+        }
+        p->last_release_begin = begin;
+        if (p->n == 0)
+            pending_remove(f, i);
+        else
+            i++;
+    }
+    rc = merge_spans(f, m, k);
+    free(m);
+    return rc;
+}
+
+int fl_rollback(fl *f, uint64_t txid, const fl_run *runs, size_t nruns)
+{
+    size_t i, k = 0, total = 0;
+    uint64_t *m, j;
+    int rc;
+    for (i = 0; i < f->npend; i++) {
+        fl_pending *p = &f->pend[i];
+        if (p->txid != txid)
+            continue;
+        for (j = 0; j < p->n; j++) {
+            u64map_del(&f->cache, p->ids[j]);
+            if (p->alloctx[j] && p->alloctx[j] != txid &&
+                u64map_put(&f->allocs, p->ids[j], p->alloctx[j]) != CBOLT_OK)
+                return CBOLT_ERR_NOMEM;
+        }
+        pending_remove(f, i);
+        break;
+    }
+    for (i = 0; i < nruns; i++)
+        total += runs[i].count;
+    if (total == 0)
+        return CBOLT_OK;
+    if (!(m = malloc(total * sizeof *m)))
+        return CBOLT_ERR_NOMEM;
+    for (i = 0; i < nruns; i++) {
+        u64map_del(&f->allocs, runs[i].pgid);
+        for (j = 0; j < runs[i].count; j++) {
+            m[k++] = runs[i].pgid + j;
+            if (u64map_put(&f->cache, runs[i].pgid + j, 1) != CBOLT_OK) {
+                free(m);
+                return CBOLT_ERR_NOMEM;
+            }
+        }
+    }
+    rc = merge_spans(f, m, k);
+    free(m);
+    return rc;
+}
+
+size_t fl_free_count(const fl *f)
+{
+    return f->n;
+}
+
+size_t fl_pending_count(const fl *f)
+{
+    size_t i, n = 0;
+    for (i = 0; i < f->npend; i++)
+        n += f->pend[i].n;
+    return n;
+}
+
+size_t fl_count(const fl *f)
+{
+    return fl_free_count(f) + fl_pending_count(f);
+}
+
+uint64_t fl_page_bytes(const fl *f)
+{
+    uint64_t n = fl_count(f);
+    if (n >= FREELIST_COUNT_OVERFLOW)
+        n++;
+    return PAGE_HDR_SIZE + 8u * n;
+}
+
+void fl_copyall(const fl *f, uint64_t *out)
+{
+    size_t np = fl_pending_count(f), i, k = 0;
+    uint64_t *m = np ? malloc(np * sizeof *m) : NULL;
+    if (np && !m) {
+        /* fall back: unsorted append then sort in place */
+        memcpy(out, f->ids, f->n * sizeof *out);
+        for (i = 0; i < f->npend; i++) {
+            memcpy(out + f->n + k, f->pend[i].ids, f->pend[i].n * sizeof *out);
+            k += f->pend[i].n;
+        }
+        qsort(out, f->n + np, sizeof *out, cmp_u64);
+        return;
+    }
+    for (i = 0; i < f->npend; i++) {
+        memcpy(m + k, f->pend[i].ids, f->pend[i].n * sizeof *m);
+        k += f->pend[i].n;
+    }
+    if (np)
+        qsort(m, np, sizeof *m, cmp_u64);
+    ids_merge(f->ids, f->n, m, np, out);
+    free(m);
+}

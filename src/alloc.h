@@ -1,0 +1,82 @@
+/*
+ * alloc.h - the page allocator: free and pending page ids in memory
+ * (bbolt's freelist type).
+ *
+ * Owns: the sorted array of free ids, the ids each write transaction
+ * freed (pending until no reader can see them), which transaction
+ * allocated each run taken from the free ids, and the set of every free
+ * or pending id (to refuse a double free).
+ * Invariants:
+ * - ids[0..n) is sorted and duplicate-free, every id >= 2;
+ * - free and pending ids are disjoint, and cache holds exactly their
+ *   union;
+ * - a page freed by transaction F that transaction A allocated is
+ *   released only when no open reader r has A <= r < F (release below the
+ *   oldest reader, release_range in the gaps between readers).
+ */
+#ifndef CBOLT_ALLOC_H
+#define CBOLT_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "u64map.h"
+
+typedef struct fl_pending {
+    uint64_t txid;
+    uint64_t *ids;
+    uint64_t *alloctx;       /* per id: the allocating tx, 0 if unknown */
+    size_t n, cap;
+    uint64_t last_release_begin;
+} fl_pending;
+
+typedef struct fl_run {
+    uint64_t pgid, count;
+} fl_run;
+
+typedef struct fl {
+    uint64_t *ids;
+    size_t n, cap;
+    fl_pending *pend;        /* ascending txid */
+    size_t npend, cappend;
+    u64map allocs;           /* first id of a run -> allocating txid */
+    u64map cache;            /* every free or pending id */
+} fl;
+
+void fl_init(fl *f);
+void fl_destroy(fl *f);
+/* Makes ids[0..n) (sorted, unique, >= 2) the free set; nothing pending. */
+int fl_load(fl *f, const uint64_t *ids, size_t n);
+/* Takes the lowest run of count contiguous free ids for txid; returns its
+ * first id, or 0 when there is none (then nothing changed). */
+uint64_t fl_allocate(fl *f, uint64_t txid, uint64_t count);
+/* Makes the run pgid .. pgid + overflow pending under txid.
+ * CBOLT_ERR_CORRUPT (rule page-double) when one is already free or
+ * pending: the file referenced it twice. */
+int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
+            int is_freelist_page);
+/* Frees every id pending under a txid <= txid. */
+int fl_release(fl *f, uint64_t txid);
+/* Frees the ids pending under begin <= txid <= end that were allocated
+ * by a transaction in the same range. */
+int fl_release_range(fl *f, uint64_t begin, uint64_t end);
+/* Undoes transaction txid: its pending ids become used again and the runs
+ * it allocated free again. */
+int fl_rollback(fl *f, uint64_t txid, const fl_run *runs, size_t nruns);
+size_t fl_free_count(const fl *f);
+size_t fl_pending_count(const fl *f);
+size_t fl_count(const fl *f);
+/* Bytes the freelist page needs (bbolt's freelist.size). */
+uint64_t fl_page_bytes(const fl *f);
+/* Writes the sorted union of free and pending ids to out[fl_count()]. */
+void fl_copyall(const fl *f, uint64_t *out);
+
+/* Array helpers on sorted, duplicate-free id arrays. */
+/* The index of the first id of the lowest run of count consecutive ids,
+ * or n when there is none. */
+size_t ids_find_run(const uint64_t *ids, size_t n, uint64_t count);
+/* Merges two sorted disjoint arrays into out (room for na + nb). */
+void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+               uint64_t *out);
+
+#endif

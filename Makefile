@@ -13,7 +13,8 @@ B        = build
 
 SRCS = src/error.c src/os_posix.c src/os_mem.c src/page.c src/meta.c \
        src/freelist.c src/cursor.c src/bucket.c src/tx.c src/db.c \
-       src/check.c src/dump.c src/u64map.c src/alloc.c src/node.c
+       src/check.c src/dump.c src/u64map.c src/alloc.c src/node.c \
+       src/batch.c src/backup.c
 HDRS = $(wildcard src/*.h)
 OBJS = $(SRCS:src/%.c=$(B)/obj/%.o)
 ASAN_OBJS = $(SRCS:src/%.c=$(B)/asan/obj/%.o)
@@ -39,8 +40,9 @@ $(B)/libcbolt.so: $(OBJS)
 $(B)/include/cbolt.h: src/cbolt.h
 	@mkdir -p $(dir $@) && cp $< $@
 
-$(B)/cbolt: src/tool/cbolt.c $(B)/libcbolt.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(B)/libcbolt.a -lpthread
+TOOL_SRCS = $(wildcard src/tool/*.c)
+$(B)/cbolt: $(TOOL_SRCS) $(wildcard src/tool/*.h) $(B)/libcbolt.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $(TOOL_SRCS) $(B)/libcbolt.a -lpthread
 
 asan: $(B)/asan/cbolt
 $(B)/asan/obj/%.o: src/%.c $(HDRS)
@@ -48,8 +50,8 @@ $(B)/asan/obj/%.o: src/%.c $(HDRS)
 	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -c $< -o $@
 $(B)/asan/libcbolt.a: $(ASAN_OBJS)
 	rm -f $@ && ar rcs $@ $^
-$(B)/asan/cbolt: src/tool/cbolt.c $(B)/asan/libcbolt.a
-	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -o $@ $< $(B)/asan/libcbolt.a -lpthread
+$(B)/asan/cbolt: $(TOOL_SRCS) $(wildcard src/tool/*.h) $(B)/asan/libcbolt.a
+	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -o $@ $(TOOL_SRCS) $(B)/asan/libcbolt.a -lpthread
 
 # Unit tests: one binary per module, built with the sanitizers.
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)

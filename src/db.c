@@ -262,6 +262,7 @@ static void db_free(cbolt_db *db)
     fl_destroy(&db->freelist);
     free(db->readers);
     pthread_cond_destroy(&db->writer_done);
+    pthread_cond_destroy(&db->batch_done);
     pthread_mutex_destroy(&db->mu);
     free(db->path);
     free(db);
@@ -282,6 +283,7 @@ int cbolt_open(const char *path, const cbolt_options *opts, cbolt_db **out)
         return cb_error(CBOLT_ERR_NOMEM, "cbolt_open: out of memory");
     pthread_mutex_init(&db->mu, NULL);
     pthread_cond_init(&db->writer_done, NULL);
+    pthread_cond_init(&db->batch_done, NULL);
     fl_init(&db->freelist);
     db->opts = *o;
     db->vfs = o->vfs ? o->vfs : cbolt_posix_vfs();

@@ -56,7 +56,8 @@ struct cbolt_db {
     uint64_t datasz;         /* bytes the mapping should cover (bbolt) */
     uint64_t filesz;         /* bytes the file has */
     uint64_t free_n, pending_n; /* freelist counts at the last commit */
-    struct batch *batch;     /* the batch being gathered (db.c) */
+    struct batch *batch;     /* the batch being gathered (batch.c) */
+    pthread_cond_t batch_done;
 };
 
 /* Allocation owned by a transaction: freed when it ends. */
@@ -106,6 +107,7 @@ typedef struct arena_chunk {
 struct cbolt_tx {
     cbolt_db *db;
     meta meta;               /* the snapshot (writer: the next meta) */
+    meta snap;               /* the meta as it was at begin */
     cbolt_map *map;
     tx_block blocks;         /* list head of owned allocations */
     cbolt_bucket root;       /* the root bucket */

@@ -98,9 +98,11 @@ int cbolt_begin(cbolt_db *db, int writable, cbolt_tx **out)
             free(tx);
             return rc;
         }
+        tx->snap = tx->meta;
         tx->meta.txid++;
     } else {
         db_reader_begin(db, &tx->meta, &tx->map);
+        tx->snap = tx->meta;
     }
     tx->root.tx = tx;
     tx->root.root = tx->meta.root;

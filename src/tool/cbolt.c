@@ -8,17 +8,23 @@
  *                      message on stderr and exit 1 (2: cannot open).
  *   cbolt stats FILE   bbolt's BucketStats for each top-level bucket.
  *   cbolt info FILE    page size, txid, high-water mark, free pages.
+ *   cbolt compact SRC DST   rewrites SRC into a new, compact DST.
+ *   cbolt bench [flags]     bbolt's bench command (see bench.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../cbolt.h"
+#include "bench.h"
 
 static int usage(void)
 {
-    fputs("usage: cbolt check|dump|stats|info FILE\n", stderr);
+    fputs("usage: cbolt check|dump|stats|info FILE\n"
+          "       cbolt compact SRC DST\n"
+          "       cbolt bench [flags]\n", stderr);
     return 2;
 }
 
@@ -145,11 +151,46 @@ static int cmd_info(cbolt_db *db, cbolt_tx *tx)
     return 0;
 }
 
+/* Rewrites src into a new file dst with the same contents, compact. */
+static int cmd_compact(const char *src, const char *dst)
+{
+    cbolt_options ro = {0}, rw = {0};
+    cbolt_db *s, *d;
+    int rc;
+    ro.read_only = 1;
+    ro.timeout_ms = 5000;
+    if ((rc = cbolt_open(src, &ro, &s)) != CBOLT_OK) {
+        fail("open", rc);
+        return 2;
+    }
+    if (access(dst, F_OK) == 0) {
+        fprintf(stderr, "cbolt compact: %s exists\n", dst);
+        cbolt_close(s);
+        return 2;
+    }
+    rw.page_size = cbolt_db_page_size(s);
+    if ((rc = cbolt_open(dst, &rw, &d)) != CBOLT_OK) {
+        fail("open", rc);
+        cbolt_close(s);
+        return 2;
+    }
+    rc = cbolt_compact(d, s, 64u * 1024 * 1024);
+    if (rc != CBOLT_OK)
+        fail("compact", rc);
+    cbolt_close(d);
+    cbolt_close(s);
+    return rc == CBOLT_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     cbolt_db *db;
     cbolt_tx *tx;
     int rc;
+    if (argc >= 2 && !strcmp(argv[1], "bench"))
+        return cbolt_bench_main(argc - 2, argv + 2);
+    if (argc == 4 && !strcmp(argv[1], "compact"))
+        return cmd_compact(argv[2], argv[3]);
     if (argc != 3)
         return usage();
     if (strcmp(argv[1], "check") && strcmp(argv[1], "dump") &&

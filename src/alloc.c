@@ -286,13 +286,19 @@ int fl_rollback(fl *f, uint64_t txid, const fl_run *runs, size_t nruns)
         pending_remove(f, i);
         break;
     }
-    for (i = 0; i < nruns; i++)
-        total += runs[i].count;
+    for (i = 0; i < nruns; i++) {
+        if (runs[i].hwm)
+            u64map_del(&f->allocs, runs[i].pgid);
+        else
+            total += runs[i].count;
+    }
     if (total == 0)
         return CBOLT_OK;
     if (!(m = malloc(total * sizeof *m)))
         return CBOLT_ERR_NOMEM;
     for (i = 0; i < nruns; i++) {
+        if (runs[i].hwm)
+            continue;
         u64map_del(&f->allocs, runs[i].pgid);
         for (j = 0; j < runs[i].count; j++) {
             m[k++] = runs[i].pgid + j;
@@ -305,6 +311,11 @@ int fl_rollback(fl *f, uint64_t txid, const fl_run *runs, size_t nruns)
     rc = merge_spans(f, m, k);
     free(m);
     return rc;
+}
+
+int fl_note_alloc(fl *f, uint64_t txid, uint64_t pgid)
+{
+    return u64map_put(&f->allocs, pgid, txid);
 }
 
 size_t fl_free_count(const fl *f)

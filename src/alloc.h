@@ -32,6 +32,7 @@ typedef struct fl_pending {
 
 typedef struct fl_run {
     uint64_t pgid, count;
+    int hwm;                 /* taken above the high-water mark, not free */
 } fl_run;
 
 typedef struct fl {
@@ -60,8 +61,13 @@ int fl_release(fl *f, uint64_t txid);
 /* Frees the ids pending under begin <= txid <= end that were allocated
  * by a transaction in the same range. */
 int fl_release_range(fl *f, uint64_t begin, uint64_t end);
+/* Records that txid allocated the run at pgid above the high-water mark
+ * (no older reader can see it, so once freed it may be released in the
+ * gaps between readers; bbolt records only runs taken from the free
+ * ids). */
+int fl_note_alloc(fl *f, uint64_t txid, uint64_t pgid);
 /* Undoes transaction txid: its pending ids become used again and the runs
- * it allocated free again. */
+ * it allocated from the free ids free again (hwm runs are forgotten). */
 int fl_rollback(fl *f, uint64_t txid, const fl_run *runs, size_t nruns);
 size_t fl_free_count(const fl *f);
 size_t fl_pending_count(const fl *f);

@@ -173,22 +173,26 @@ int tx_allocate(cbolt_tx *tx, uint64_t count, uint64_t *pgid, uint8_t **buf)
     b = calloc(count, ps);
     if (!b)
         return cb_error(CBOLT_ERR_NOMEM, "allocate: out of memory");
+    if (tx->nruns == tx->capruns) {
+        size_t cap = tx->capruns ? 2 * tx->capruns : 16;
+        fl_run *r = realloc(tx->runs, cap * sizeof *r);
+        if (!r) {
+            free(b);
+            return cb_error(CBOLT_ERR_NOMEM, "allocate: out of memory");
+        }
+        tx->runs = r;
+        tx->capruns = cap;
+    }
     id = fl_allocate(&db->freelist, tx->meta.txid, count);
     if (id) {
-        if (tx->nruns == tx->capruns) {
-            size_t cap = tx->capruns ? 2 * tx->capruns : 16;
-            fl_run *r = realloc(tx->runs, cap * sizeof *r);
-            if (!r) {
-                fl_rollback(&db->freelist, 0, &(fl_run){id, count}, 1);
-                free(b);
-                return cb_error(CBOLT_ERR_NOMEM, "allocate: out of memory");
-            }
-            tx->runs = r;
-            tx->capruns = cap;
-        }
-        tx->runs[tx->nruns++] = (fl_run){id, count};
+        tx->runs[tx->nruns++] = (fl_run){id, count, 0};
     } else {
         id = tx->meta.pgid;
+        if (fl_note_alloc(&db->freelist, tx->meta.txid, id) != CBOLT_OK) {
+            free(b);
+            return cb_error(CBOLT_ERR_NOMEM, "allocate: out of memory");
+        }
+        tx->runs[tx->nruns++] = (fl_run){id, count, 1};
         db_reserve(db, (id + count + 1) * ps);
         tx->meta.pgid += count;
     }

@@ -24,7 +24,7 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 GO_ENV = GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/$(B)/gocache \
          GOFLAGS=-buildvcs=false
 
-.PHONY: all asan test install clean bolttool unit
+.PHONY: all asan tsan test install clean bolttool unit
 all: $(B)/libcbolt.a $(B)/libcbolt.so $(B)/include/cbolt.h $(B)/cbolt
 
 $(B)/obj/%.o: src/%.c $(HDRS)
@@ -61,6 +61,18 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/asan/libcbolt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -Itests/unit -o $@ $< $(B)/asan/libcbolt.a -lpthread
 
+# ThreadSanitizer: the library and the multi-threaded test.
+TSAN_OBJS = $(SRCS:src/%.c=$(B)/tsan/obj/%.o)
+TSAN_FLAGS = -O1 -g -fsanitize=thread
+tsan: $(B)/tsan/test_threads
+$(B)/tsan/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TSAN_FLAGS) $(WARN) -c $< -o $@
+$(B)/tsan/libcbolt.a: $(TSAN_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(B)/tsan/test_threads: tests/tsan/test_threads.c $(B)/tsan/libcbolt.a
+	$(CC) $(CPPFLAGS) $(TSAN_FLAGS) $(WARN) -o $@ $< $(B)/tsan/libcbolt.a -lpthread
+
 $(B)/tests/corrupt: tests/corrupt/corrupt.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -o $@ $<
@@ -70,7 +82,7 @@ $(B)/bolttool: $(wildcard tests/go/bolttool/*.go)
 	@mkdir -p $(B)
 	$(GO_ENV) go build -o $@ ./tests/go/bolttool
 
-test: all asan unit $(B)/tests/corrupt $(B)/bolttool
+test: all asan tsan unit $(B)/tests/corrupt $(B)/bolttool
 	bash tests/run.sh
 
 install: all

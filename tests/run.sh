@@ -62,6 +62,13 @@ for t in "$B"/tests/test_*; do
     tally "$t.out" $? "$(basename "$t")"
 done
 
+# 2b. Readers, a writer and batch callers at once, under ThreadSanitizer.
+stage "threads under TSan"
+TSAN_OPTIONS=halt_on_error=1:exitcode=66 "$B/tsan/test_threads" "$B/written/threads.db" \
+    >"$B/tsan/test_threads.out" 2>&1
+tally "$B/tsan/test_threads.out" $? test_threads
+grep -q "WARNING: ThreadSanitizer" "$B/tsan/test_threads.out" && bad "threads: ThreadSanitizer report"
+
 # 3b. Every file cbolt wrote opens in bbolt, passes bbolt's Tx.Check, and
 #     bbolt's dump equals cbolt's.
 stage "files written by cbolt, read by bbolt"

@@ -24,7 +24,7 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 GO_ENV = GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/$(B)/gocache \
          GOFLAGS=-buildvcs=false
 
-.PHONY: all asan tsan test install clean bolttool unit
+.PHONY: all asan tsan test install clean bolttool unit bench
 all: $(B)/libcbolt.a $(B)/libcbolt.so $(B)/include/cbolt.h $(B)/cbolt
 
 $(B)/obj/%.o: src/%.c $(HDRS)
@@ -81,6 +81,14 @@ bolttool: $(B)/bolttool
 $(B)/bolttool: $(wildcard tests/go/bolttool/*.go)
 	@mkdir -p $(B)
 	$(GO_ENV) go build -o $@ ./tests/go/bolttool
+
+$(B)/boltbench: tests/go/boltbench/main.go
+	@mkdir -p $(B)
+	$(GO_ENV) go build -o $@ ./tests/go/boltbench
+
+# Speed: bbolt and cbolt on the same workloads (never part of `make test`).
+bench: all $(B)/boltbench
+	bash tests/bench/run.sh
 
 test: all asan tsan unit $(B)/tests/corrupt $(B)/bolttool
 	bash tests/run.sh

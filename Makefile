@@ -90,7 +90,7 @@ $(B)/boltbench: tests/go/boltbench/main.go
 bench: all $(B)/boltbench
 	bash tests/bench/run.sh
 
-test: all asan tsan unit $(B)/tests/corrupt $(B)/bolttool
+test: all asan tsan unit $(B)/tests/corrupt $(B)/bolttool $(B)/boltbench
 	bash tests/run.sh
 
 install: all

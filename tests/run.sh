@@ -105,6 +105,20 @@ for db in "$FX"/*.db; do
     if "$B/cbolt" stats "$db" 2>&1 | cmp -s - "$n.stats"; then ok; else bad "stats $name differ from bbolt's"; fi
 done
 
+# 3c. The file grows in bbolt's steps: the same sequential workloads leave
+#     files of the same size (sizes only; no timing).
+stage "file growth as bbolt"
+for c in "1000 100" "20000 1000" "150000 50000"; do
+    set -- $c
+    rm -f "$B/grow-b.db" "$B/grow-c.db"
+    "$B/boltbench" -count "$1" -batch-size "$2" -no-sync -work -path "$B/grow-b.db" >/dev/null 2>&1
+    "$B/cbolt" bench -count "$1" -batch-size "$2" -no-sync -work -path "$B/grow-c.db" >/dev/null 2>&1
+    sb=$(stat -c %s "$B/grow-b.db" 2>/dev/null)
+    sc=$(stat -c %s "$B/grow-c.db" 2>/dev/null)
+    if [ -n "$sb" ] && [ "$sb" = "$sc" ]; then ok; else bad "growth: $1 keys: bbolt $sb bytes, cbolt $sc"; fi
+done
+rm -f "$B/grow-b.db" "$B/grow-c.db"
+
 # 4. Deterministic corruptions: an error or a clean result, never a
 #    sanitizer report, signal or hang.
 stage "corruptions under ASan + UBSan"

@@ -265,32 +265,60 @@ static int commit_freelist(cbolt_tx *tx, uint64_t opgid)
     return CBOLT_OK;
 }
 
-/* Writes the dirty pages in page order, then syncs (bbolt's tx.write). */
+#define WRITE_CHUNK (1u << 20) /* contiguous pages are written together */
+
+static const uint8_t *dirty_page(cbolt_tx *tx, uint64_t id)
+{
+    uint64_t v = 0;
+    u64map_get(&tx->dirty, id, &v);
+    return (const uint8_t *)(uintptr_t)v;
+}
+
+/* Writes the dirty pages in page order, runs of adjacent pages in one
+ * write of up to WRITE_CHUNK bytes, then syncs (bbolt's tx.write). */
 static int write_pages(cbolt_tx *tx)
 {
     cbolt_db *db = tx->db;
     uint64_t *ids, ps = db->page_size;
-    size_t n = 0, i;
+    uint8_t *chunk;
+    size_t n = 0, i, used = 0;
+    uint64_t at = 0;
     int rc = CBOLT_OK;
     ids = malloc((tx->dirty.live + 1) * sizeof *ids);
-    if (!ids)
+    chunk = malloc(WRITE_CHUNK);
+    if (!ids || !chunk) {
+        free(ids);
+        free(chunk);
         return cb_error(CBOLT_ERR_NOMEM, "write: out of memory");
+    }
     for (i = 0; i < tx->dirty.cap; i++)
         if (tx->dirty.keys[i] >= 2)
             ids[n++] = tx->dirty.keys[i];
     qsort(ids, n, sizeof *ids, cmp_u64);
     for (i = 0; i < n && rc == CBOLT_OK; i++) {
-        uint64_t v;
-        const uint8_t *p;
-        u64map_get(&tx->dirty, ids[i], &v);
-        p = (const uint8_t *)(uintptr_t)v;
-        rc = db->vfs->write(db->file, p,
-                            (size_t)((ld32(p + PAGE_OFF_OVERFLOW) + 1ull) * ps),
-                            ids[i] * ps);
+        const uint8_t *p = dirty_page(tx, ids[i]);
+        size_t len = (size_t)((ld32(p + PAGE_OFF_OVERFLOW) + 1ull) * ps);
+        if (used && (at + used != ids[i] * ps || used + len > WRITE_CHUNK)) {
+            rc = db->vfs->write(db->file, chunk, used, at);
+            used = 0;
+        }
+        if (rc != CBOLT_OK)
+            break;
+        if (len > WRITE_CHUNK) {
+            rc = db->vfs->write(db->file, p, len, ids[i] * ps);
+        } else {
+            if (!used)
+                at = ids[i] * ps;
+            memcpy(chunk + used, p, len);
+            used += len;
+        }
         db_unmark_checked(db, ids[i]);
         tx->stats.write++;
     }
+    if (rc == CBOLT_OK && used)
+        rc = db->vfs->write(db->file, chunk, used, at);
     free(ids);
+    free(chunk);
     if (rc == CBOLT_OK && !db->opts.no_sync)
         rc = db->vfs->sync(db->file);
     return rc == CBOLT_OK ? rc : cb_error(rc, "commit: writing pages failed");

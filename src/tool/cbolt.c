@@ -9,6 +9,8 @@
  *   cbolt stats FILE   bbolt's BucketStats for each top-level bucket.
  *   cbolt info FILE    page size, txid, high-water mark, free pages.
  *   cbolt compact SRC DST   rewrites SRC into a new, compact DST.
+ *   cbolt replay FILE  applies a trace (tests/diff/README.md) read on stdin
+ *                      to FILE, one result line per operation.
  *   cbolt bench [flags]     bbolt's bench command (see bench.c).
  */
 #include <inttypes.h>
@@ -19,11 +21,13 @@
 
 #include "../cbolt.h"
 #include "bench.h"
+#include "replay.h"
 
 static int usage(void)
 {
     fputs("usage: cbolt check|dump|stats|info FILE\n"
           "       cbolt compact SRC DST\n"
+          "       cbolt replay FILE < TRACE\n"
           "       cbolt bench [flags]\n", stderr);
     return 2;
 }
@@ -189,6 +193,8 @@ int main(int argc, char **argv)
     int rc;
     if (argc >= 2 && !strcmp(argv[1], "bench"))
         return cbolt_bench_main(argc - 2, argv + 2);
+    if (argc == 3 && !strcmp(argv[1], "replay"))
+        return cbolt_replay(argv[2], stdin, stdout);
     if (argc == 4 && !strcmp(argv[1], "compact"))
         return cmd_compact(argv[2], argv[3]);
     if (argc != 3)

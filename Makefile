@@ -24,7 +24,7 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 GO_ENV = GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/$(B)/gocache \
          GOFLAGS=-buildvcs=false
 
-.PHONY: all asan tsan test install clean bolttool unit bench
+.PHONY: all asan tsan test install clean bolttool unit bench diff
 all: $(B)/libcbolt.a $(B)/libcbolt.so $(B)/include/cbolt.h $(B)/cbolt
 
 $(B)/obj/%.o: src/%.c $(HDRS)
@@ -89,6 +89,12 @@ $(B)/boltbench: tests/go/boltbench/main.go
 # Speed: bbolt and cbolt on the same workloads (never part of `make test`).
 bench: all $(B)/boltbench
 	bash tests/bench/run.sh
+
+# A long differential campaign: make diff MINUTES=10 (or TRACES=N).
+MINUTES ?= 5
+diff: all
+	@if [ -n "$(TRACES)" ]; then bash tests/diff/run.sh --traces $(TRACES); \
+	else bash tests/diff/run.sh --minutes $(MINUTES); fi
 
 test: all asan tsan unit $(B)/tests/corrupt $(B)/bolttool $(B)/boltbench
 	bash tests/run.sh

@@ -455,6 +455,10 @@ int cbolt_bucket_delete_bucket(cbolt_bucket *b, const void *name, size_t len)
         return rc;
     if ((rc = search(b, &c, name, len, &found, &flags)) != CBOLT_OK)
         return rc;
+    /* bbolt compares the empty name with "no key" (an empty leaf under
+     * the cursor) and finds them equal: incompatible value, as bbolt. */
+    if (!found && len == 0 && !cursor_on_item(&c))
+        return cb_error(CBOLT_ERR_INCOMPATIBLE_VALUE, "empty bucket name");
     if (!found)
         return cb_error(CBOLT_ERR_BUCKET_NOT_FOUND, "bucket not found");
     if (!(flags & LEAF_FLAG_BUCKET))

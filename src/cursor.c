@@ -262,6 +262,12 @@ int cursor_search(cbolt_cursor *c, const uint8_t *key, size_t klen)
     return rc;
 }
 
+int cursor_on_item(const cbolt_cursor *c)
+{
+    return c->depth > 0 &&
+           c->stack[c->depth - 1].index < ref_count(&c->stack[c->depth - 1]);
+}
+
 int cursor_at(const cbolt_cursor *c, const uint8_t *key, size_t klen,
               uint32_t *flags)
 {

@@ -193,6 +193,8 @@ int cursor_seek_raw(cbolt_cursor *c, const uint8_t *key, size_t klen);
 /* bbolt's Cursor.seek: descends to the leaf where key is or would go,
  * without moving past that leaf's end. */
 int cursor_search(cbolt_cursor *c, const uint8_t *key, size_t klen);
+/* 1 when an item is under the cursor (not past a leaf's end). */
+int cursor_on_item(const cbolt_cursor *c);
 /* After cursor_search: 1 when the cursor is on exactly key (flags set). */
 int cursor_at(const cbolt_cursor *c, const uint8_t *key, size_t klen,
               uint32_t *flags);

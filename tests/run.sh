@@ -119,6 +119,14 @@ for c in "1000 100" "20000 1000" "150000 50000"; do
 done
 rm -f "$B/grow-b.db" "$B/grow-c.db"
 
+# 3d. Differential: seeded traces replayed on cbolt, bbolt 1.3.6 and boltdb
+#     1.3.1; results, dumps and each other's checks must agree, but for the
+#     known differences of tests/diff/known.md.
+stage "differential traces against bbolt and boltdb"
+bash tests/diff/run.sh --traces "${DIFF_TRACES:-300}" >"$B/diff.out" 2>&1
+tally "$B/diff.out" $? diff
+grep '^diff summary' "$B/diff.out"
+
 # 4. Deterministic corruptions: an error or a clean result, never a
 #    sanitizer report, signal or hang.
 stage "corruptions under ASan + UBSan"

@@ -44,6 +44,8 @@ func main() {
 		os.Exit(cmdCheck(arg))
 	case "stats":
 		os.Exit(cmdStats(arg))
+	case "replay": // replay.go: apply a trace of tests/diff on stdin
+		os.Exit(cmdReplay(arg))
 	case "fixtures":
 		if err := generateFixtures(arg); err != nil {
 			fail(err)

@@ -82,6 +82,15 @@ $(B)/bolttool: $(wildcard tests/go/bolttool/*.go)
 	@mkdir -p $(B)
 	$(GO_ENV) go build -o $@ ./tests/go/bolttool
 
+# The other Go programs of the differential tests (tests/diff/run.sh also
+# builds them, offline, into a private copy for each run).
+$(B)/boltdbtool: $(wildcard tests/go/boltdbtool/*.go)
+	@mkdir -p $(B)
+	$(GO_ENV) go build -o $@ ./tests/go/boltdbtool
+$(B)/difftool: $(wildcard tests/go/difftool/*.go)
+	@mkdir -p $(B)
+	$(GO_ENV) go build -o $@ ./tests/go/difftool
+
 $(B)/boltbench: tests/go/boltbench/main.go
 	@mkdir -p $(B)
 	$(GO_ENV) go build -o $@ ./tests/go/boltbench
@@ -92,11 +101,12 @@ bench: all $(B)/boltbench
 
 # A long differential campaign: make diff MINUTES=10 (or TRACES=N).
 MINUTES ?= 5
-diff: all
+diff: all $(B)/bolttool $(B)/boltdbtool $(B)/difftool
 	@if [ -n "$(TRACES)" ]; then bash tests/diff/run.sh --traces $(TRACES); \
 	else bash tests/diff/run.sh --minutes $(MINUTES); fi
 
-test: all asan tsan unit $(B)/tests/corrupt $(B)/bolttool $(B)/boltbench
+test: all asan tsan unit $(B)/tests/corrupt $(B)/bolttool $(B)/boltbench \
+      $(B)/boltdbtool $(B)/difftool
 	bash tests/run.sh
 
 install: all

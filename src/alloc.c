@@ -205,50 +205,32 @@ static void pending_remove(fl *f, size_t i)
     f->npend--;
 }
 
-int fl_release(fl *f, uint64_t txid)
+int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n)
 {
-    size_t i, k = 0, total = 0;
-    uint64_t *m;
-    int rc;
-    for (i = 0; i < f->npend && f->pend[i].txid <= txid; i++)
-        total += f->pend[i].n;
-    if (total == 0) {
-        while (f->npend && f->pend[0].txid <= txid)
-            pending_remove(f, 0);
-        return CBOLT_OK;
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first reader >= atx */
+        size_t mid = lo + (hi - lo) / 2;
+        if (readers[mid] < atx)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (!(m = malloc(total * sizeof *m)))
-        return CBOLT_ERR_NOMEM;
-    while (f->npend && f->pend[0].txid <= txid) {
-        memcpy(m + k, f->pend[0].ids, f->pend[0].n * sizeof *m);
-        k += f->pend[0].n;
-        pending_remove(f, 0);
-    }
-    rc = merge_spans(f, m, k);
-    free(m);
-    return rc;
+    return lo == n || readers[lo] >= ftx;
 }
 
-int fl_release_range(fl *f, uint64_t begin, uint64_t end)
+int fl_release(fl *f, const uint64_t *readers, size_t n)
 {
-    size_t i, j, k = 0, total = 0;
+    size_t i, j, k = 0, total = fl_pending_count(f);
     uint64_t *m;
     int rc;
-    if (begin > end)
+    if (total == 0)
         return CBOLT_OK;
-    for (i = 0; i < f->npend; i++)
-        total += f->pend[i].n;
-    if (total == 0 || !(m = malloc(total * sizeof *m)))
-        return total == 0 ? CBOLT_OK : CBOLT_ERR_NOMEM;
+    if (!(m = malloc(total * sizeof *m)))
+        return CBOLT_ERR_NOMEM;
     for (i = 0; i < f->npend;) {
         fl_pending *p = &f->pend[i];
-        if (p->txid < begin || p->txid > end ||
-            p->last_release_begin == begin) {
-            i++;
-            continue;
-        }
         for (j = 0; j < p->n;) {
-            if (p->alloctx[j] < begin || p->alloctx[j] > end) {
+            if (!fl_unseen(p->alloctx[j], p->txid, readers, n)) {
                 j++;
                 continue;
             }
@@ -257,7 +239,6 @@ int fl_release_range(fl *f, uint64_t begin, uint64_t end)
             p->alloctx[j] = p->alloctx[p->n - 1];
             p->n--;
         }
-        p->last_release_begin = begin;
         if (p->n == 0)
             pending_remove(f, i);
         else

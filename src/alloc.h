@@ -10,9 +10,11 @@
  * - ids[0..n) is sorted and duplicate-free, every id >= 2;
  * - free and pending ids are disjoint, and cache holds exactly their
  *   union;
- * - a page freed by transaction F that transaction A allocated is
- *   released only when no open reader r has A <= r < F (release below the
- *   oldest reader, release_range in the gaps between readers).
+ * - a page freed by transaction F that transaction A allocated (A = 0 when
+ *   unknown) is released exactly when no open reader r has A <= r < F:
+ *   only such a reader can see it. This releases what bbolt's release
+ *   (below the oldest reader) and releaseRange (gaps between readers) do,
+ *   and also pages allocated above the high-water mark.
  */
 #ifndef CBOLT_ALLOC_H
 #define CBOLT_ALLOC_H
@@ -27,7 +29,6 @@ typedef struct fl_pending {
     uint64_t *ids;
     uint64_t *alloctx;       /* per id: the allocating tx, 0 if unknown */
     size_t n, cap;
-    uint64_t last_release_begin;
 } fl_pending;
 
 typedef struct fl_run {
@@ -56,11 +57,12 @@ uint64_t fl_allocate(fl *f, uint64_t txid, uint64_t count);
  * pending: the file referenced it twice. */
 int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
             int is_freelist_page);
-/* Frees every id pending under a txid <= txid. */
-int fl_release(fl *f, uint64_t txid);
-/* Frees the ids pending under begin <= txid <= end that were allocated
- * by a transaction in the same range. */
-int fl_release_range(fl *f, uint64_t begin, uint64_t end);
+/* 1 when no reader of readers[0..n) (sorted ascending) can see a page
+ * allocated by transaction atx and freed by ftx: none has atx <= r < ftx. */
+int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n);
+/* Frees every pending id that no reader of readers[0..n) (sorted) can
+ * see. */
+int fl_release(fl *f, const uint64_t *readers, size_t n);
 /* Records that txid allocated the run at pgid above the high-water mark
  * (no older reader can see it, so once freed it may be released in the
  * gaps between readers; bbolt records only runs taken from the free

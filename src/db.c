@@ -322,14 +322,14 @@ int cbolt_close(cbolt_db *db)
 }
 
 /* Adds txid to the sorted multiset of open readers (under mu). */
-static void readers_add(cbolt_db *db, uint64_t txid)
+static int readers_add(cbolt_db *db, uint64_t txid)
 {
     size_t i;
     if (db->nreaders == db->capreaders) {
         size_t cap = db->capreaders ? 2 * db->capreaders : 16;
         uint64_t *r = realloc(db->readers, cap * sizeof *r);
-        if (!r)
-            return; /* then this reader pins nothing: see freelist note */
+        if (!r) /* a reader not registered could lose its pages: fail */
+            return cb_error(CBOLT_ERR_NOMEM, "begin: out of memory");
         db->readers = r;
         db->capreaders = cap;
     }
@@ -337,6 +337,7 @@ static void readers_add(cbolt_db *db, uint64_t txid)
         db->readers[i] = db->readers[i - 1];
     db->readers[i] = txid;
     db->nreaders++;
+    return CBOLT_OK;
 }
 
 static void readers_remove(cbolt_db *db, uint64_t txid)
@@ -352,16 +353,20 @@ static void readers_remove(cbolt_db *db, uint64_t txid)
     }
 }
 
-void db_reader_begin(cbolt_db *db, meta *m, cbolt_map **map)
+int db_reader_begin(cbolt_db *db, meta *m, cbolt_map **map)
 {
+    int rc;
     pthread_mutex_lock(&db->mu);
     *m = db->meta;
-    *map = db->map;
-    db->map->refs++;
-    db->tx_n++;
-    db->open_tx_n++;
-    readers_add(db, m->txid);
+    rc = readers_add(db, m->txid);
+    if (rc == CBOLT_OK) {
+        *map = db->map;
+        db->map->refs++;
+        db->tx_n++;
+        db->open_tx_n++;
+    }
     pthread_mutex_unlock(&db->mu);
+    return rc;
 }
 
 void db_reader_end(cbolt_db *db, cbolt_map *map, uint64_t txid)
@@ -373,23 +378,11 @@ void db_reader_end(cbolt_db *db, cbolt_map *map, uint64_t txid)
     pthread_mutex_unlock(&db->mu);
 }
 
-/* Releases pending pages no open reader can see (bbolt's freePages):
- * below the oldest reader, and in the gaps between readers. */
+/* Releases the pending pages no open reader can see (bbolt's
+ * freePages; alloc.h states the rule). Under mu. */
 static int release_pages(cbolt_db *db)
 {
-    uint64_t minid = db->nreaders ? db->readers[0] : UINT64_MAX;
-    size_t i;
-    int rc = CBOLT_OK;
-    if (minid > 0)
-        rc = fl_release(&db->freelist, minid - 1);
-    for (i = 0; rc == CBOLT_OK && i < db->nreaders; i++) {
-        if (db->readers[i] > 0)
-            rc = fl_release_range(&db->freelist, minid, db->readers[i] - 1);
-        minid = db->readers[i] + 1;
-    }
-    if (rc == CBOLT_OK)
-        rc = fl_release_range(&db->freelist, minid, UINT64_MAX);
-    return rc;
+    return fl_release(&db->freelist, db->readers, db->nreaders);
 }
 
 int db_writer_begin(cbolt_db *db, meta *m, cbolt_map **map)

@@ -8,7 +8,7 @@
 
 /* Registers a reader: copies the current meta and takes a reference on
  * the current mapping. */
-void db_reader_begin(cbolt_db *db, meta *m, cbolt_map **map);
+int db_reader_begin(cbolt_db *db, meta *m, cbolt_map **map);
 /* Drops a reader's reference; frees a retired mapping at its last. */
 void db_reader_end(cbolt_db *db, cbolt_map *map, uint64_t txid);
 /* Waits until no writer is open, becomes the writer, releases the pages

@@ -101,7 +101,10 @@ int cbolt_begin(cbolt_db *db, int writable, cbolt_tx **out)
         tx->snap = tx->meta;
         tx->meta.txid++;
     } else {
-        db_reader_begin(db, &tx->meta, &tx->map);
+        if ((rc = db_reader_begin(db, &tx->meta, &tx->map)) != CBOLT_OK) {
+            free(tx);
+            return rc;
+        }
         tx->snap = tx->meta;
     }
     tx->root.tx = tx;

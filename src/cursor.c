@@ -191,6 +191,12 @@ int cursor_last_raw(cbolt_cursor *c)
 
 int cursor_next_raw(cbolt_cursor *c)
 {
+    cursor_ref *t = c->depth ? top(c) : NULL;
+    /* the common case: the next item is on the same leaf */
+    if (t && t->index + 1u < ref_count(t) && ref_is_leaf(t)) {
+        t->index++;
+        return CBOLT_OK;
+    }
     for (;;) {
         int i, rc;
         for (i = c->depth - 1; i >= 0; i--) {
@@ -283,6 +289,20 @@ int cursor_at(const cbolt_cursor *c, const uint8_t *key, size_t klen,
     return key_cmp(k, kl, key, klen) == 0;
 }
 
+/* Key, value and flags of leaf element i of a validated page, decoded
+ * once (page_key + page_leaf_value in one). */
+static void page_leaf_item(const page_view *p, uint32_t i, const uint8_t **k,
+                           uint32_t *klen, const uint8_t **v, uint32_t *vlen,
+                           uint32_t *flags)
+{
+    const uint8_t *e = page_elem(p, i);
+    *flags = ld32(e + LEAF_OFF_FLAGS);
+    *k = e + ld32(e + LEAF_OFF_POS);
+    *klen = ld32(e + LEAF_OFF_KSIZE);
+    *v = *k + *klen;
+    *vlen = ld32(e + LEAF_OFF_VSIZE);
+}
+
 void cursor_item(const cbolt_cursor *c, const uint8_t **k, uint32_t *klen,
                  const uint8_t **v, uint32_t *vlen, uint32_t *flags)
 {
@@ -296,8 +316,7 @@ void cursor_item(const cbolt_cursor *c, const uint8_t **k, uint32_t *klen,
         *flags = in->flags;
         return;
     }
-    page_key(&r->page, r->index, k, klen);
-    page_leaf_value(&r->page, r->index, v, vlen, flags);
+    page_leaf_item(&r->page, r->index, k, klen, v, vlen, flags);
 }
 
 int cursor_node(cbolt_cursor *c, node **out)

@@ -200,11 +200,18 @@ typedef struct cbolt_tx cbolt_tx;
 int cbolt_begin(cbolt_db *db, int writable, cbolt_tx **tx);
 
 /* Commits a read-write transaction: dirty pages written in page order and
- * synced, then the meta. On success or failure the transaction is ended.
- * A failed commit (write or sync error) leaves the database as it was at
- * the last successful commit; the handle's writer becomes available
- * again. CBOLT_ERR_TX_NOT_WRITABLE on a read-only transaction (which
- * stays open). */
+ * synced, then the meta written and synced. On success the transaction is
+ * ended and freed. On failure (a write or sync error) it is poisoned:
+ * every call on it fails with CBOLT_ERR_TX_CLOSED except
+ * cbolt_tx_rollback(), which must be called to free it and let the next
+ * writer in. Readers keep seeing the last successful commit. When the
+ * failure came before the meta write, the file is as it was and the
+ * handle commits again; when it came at or after the meta write, the
+ * file may hold either state (both consistent), so cbolt_begin(db, 1)
+ * fails with CBOLT_ERR_IO until the database is closed and reopened, which
+ * reads the metas to learn which one is in force.
+ * CBOLT_ERR_TX_NOT_WRITABLE on a read-only transaction (which stays
+ * open). */
 int cbolt_tx_commit(cbolt_tx *tx);
 
 /* Ends a transaction, discarding its changes, and frees everything it
@@ -312,7 +319,9 @@ int cbolt_tx_foreach(cbolt_tx *tx, cbolt_foreach_fn fn, void *arg);
 /* Creates the bucket name in tx's top level or in bucket b.
  * CBOLT_ERR_BUCKET_EXISTS when it exists, CBOLT_ERR_INCOMPATIBLE_VALUE when
  * name holds a value, CBOLT_ERR_BUCKET_NAME_REQUIRED for an empty name,
- * CBOLT_ERR_KEY_TOO_LARGE, CBOLT_ERR_TX_NOT_WRITABLE, CBOLT_ERR_TX_CLOSED.
+ * CBOLT_ERR_TX_NOT_WRITABLE, CBOLT_ERR_TX_CLOSED. As in bbolt, a name may
+ * be longer than the 32768 bytes allowed for the key of a value
+ * (CBOLT_ERR_KEY_TOO_LARGE only past 4 GiB).
  * *out (may be NULL) lives until the transaction ends. */
 int cbolt_tx_create_bucket(cbolt_tx *tx, const void *name, size_t len,
                            cbolt_bucket **out);

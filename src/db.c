@@ -385,12 +385,24 @@ static int release_pages(cbolt_db *db)
     return fl_release(&db->freelist, db->readers, db->nreaders);
 }
 
+void db_poison(cbolt_db *db)
+{
+    pthread_mutex_lock(&db->mu);
+    db->poisoned = 1;
+    pthread_mutex_unlock(&db->mu);
+}
+
 int db_writer_begin(cbolt_db *db, meta *m, cbolt_map **map)
 {
     int rc;
     pthread_mutex_lock(&db->mu);
     while (db->writer)
         pthread_cond_wait(&db->writer_done, &db->mu);
+    if (db->poisoned) {
+        pthread_mutex_unlock(&db->mu);
+        return cb_error(CBOLT_ERR_IO, "a commit failed while writing its "
+                        "meta page: close and reopen the database");
+    }
     db->writer = 1;
     rc = release_pages(db);
     if (rc != CBOLT_OK) {

@@ -23,6 +23,8 @@ void db_reserve(cbolt_db *db, uint64_t minsz);
 /* Grows the file for sz bytes in bbolt's steps (truncate + sync unless
  * no_grow_sync). */
 int db_grow(cbolt_db *db, uint64_t sz);
+/* Refuses writers from now on (a commit failed after its meta write). */
+void db_poison(cbolt_db *db);
 /* Forgets that page pgid of the current mapping was validated. */
 void db_unmark_checked(cbolt_db *db, uint64_t pgid);
 

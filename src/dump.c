@@ -16,7 +16,9 @@
 #include "internal.h"
 
 typedef struct frame {
-    cbolt_bucket b;
+    cbolt_bucket *bp;        /* the bucket walked: &own, or a write
+                                transaction's cached handle */
+    cbolt_bucket own;
     cbolt_cursor c;
     size_t path_len;         /* path length before this bucket's name */
     int started;
@@ -125,8 +127,13 @@ static frame *push(dumper *d, frame *up, const cbolt_bucket *b,
         d->err = cb_error(CBOLT_ERR_NOMEM, "dump: out of memory");
         return up;
     }
-    f->b = *b;
-    cursor_init(&f->c, &f->b);
+    if (b->tx->writable) {
+        f->bp = (cbolt_bucket *)b; /* keeps the transaction's changes */
+    } else {
+        f->own = *b;
+        f->bp = &f->own;
+    }
+    cursor_init(&f->c, f->bp);
     f->up = up;
     f->path_len = d->npath;
     if (up && up->up && d->err == CBOLT_OK)
@@ -146,16 +153,26 @@ static frame *pop(dumper *d, frame *f)
     return up;
 }
 
-/* Enters the nested bucket under f's cursor. */
+/* Enters the nested bucket under f's cursor. In a write transaction the
+ * bucket is the transaction's own handle, with its uncommitted changes. */
 static frame *enter(dumper *d, frame *f, const uint8_t *k, uint32_t kl,
                     const uint8_t *v, uint32_t vl)
 {
-    cbolt_bucket child;
-    uint64_t page = f->c.stack[f->c.depth - 1].page.id;
+    cbolt_bucket child, *cached;
+    uint64_t page;
     frame *n;
-    if ((d->err = bucket_from_value(f->b.tx, page, v, vl, &child)) != 0)
+    if (f->bp->tx->writable) {
+        if ((d->err = cbolt_bucket_bucket(f->bp, k, kl, &cached)) != 0)
+            return f;
+        n = push(d, f, cached, k, kl);
+        if (n != f)
+            put_line(d, "bucket ", NULL, 0, NULL, 0, cached->sequence, 1);
+        return n;
+    }
+    page = f->c.stack[f->c.depth - 1].page.id; /* read: levels are pages */
+    if ((d->err = bucket_from_value(f->bp->tx, page, v, vl, &child)) != 0)
         return f;
-    if (child.root != 0 && child.root < f->b.tx->meta.pgid) {
+    if (child.root != 0 && child.root < f->bp->tx->meta.pgid) {
         if (d->entered[child.root]) {
             d->err = cb_corrupt(child.root, RULE_PAGE_DOUBLE,
                                 "bucket root reached twice");

@@ -56,6 +56,8 @@ struct cbolt_db {
     uint64_t datasz;         /* bytes the mapping should cover (bbolt) */
     uint64_t filesz;         /* bytes the file has */
     uint64_t free_n, pending_n; /* freelist counts at the last commit */
+    int poisoned;            /* a commit failed at or after its meta write:
+                                writers refused until the file is reopened */
     struct batch *batch;     /* the batch being gathered (batch.c) */
     pthread_cond_t batch_done;
 };
@@ -114,6 +116,7 @@ struct cbolt_tx {
     cbolt_tx_stats stats;
     int writable;
     int failed;              /* a commit failed: only rollback remains */
+    int meta_written;        /* the commit got as far as the meta write */
     /* write side */
     node *nodes;             /* every node materialized */
     cbolt_bucket *wbuckets;  /* every bucket with maps to free */

@@ -336,6 +336,7 @@ static int write_meta(cbolt_tx *tx)
     if (!buf)
         return cb_error(CBOLT_ERR_NOMEM, "commit: out of memory");
     meta_encode(&tx->meta, buf, id);
+    tx->meta_written = 1; /* from here the file may name the new pages */
     rc = db->vfs->write(db->file, buf, db->page_size, id * db->page_size);
     if (rc == CBOLT_OK && !db->opts.no_sync)
         rc = db->vfs->sync(db->file);
@@ -375,9 +376,14 @@ int cbolt_tx_commit(cbolt_tx *tx)
     rc = commit_steps(tx);
     if (rc != CBOLT_OK) {
         /* Poisoned: the freelist goes back to the last commit now; the
-         * caller's rollback ends the transaction. */
+         * caller's rollback ends the transaction. When the meta write was
+         * attempted, the file may already name this commit's pages: no
+         * writer may reuse them, so writers wait for a reopen, which reads
+         * the metas to learn which commit is in force. */
         fl_rollback(&tx->db->freelist, tx->meta.txid, tx->runs, tx->nruns);
         tx->failed = 1;
+        if (tx->meta_written)
+            db_poison(tx->db);
         return rc;
     }
     db_writer_end(tx->db, tx->map, &tx->meta);

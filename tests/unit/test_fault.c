@@ -222,6 +222,7 @@ TEST(every_step_of_a_commit)
         CHECK_EQ(big_change(tx), CBOLT_OK);
         fv.countdown = n;
         fv.failed_meta_sync = 0;
+        fv.last_was_meta = 0;
         rc = cbolt_tx_commit(tx);
         fv.countdown = -1;
         CHECK(rc != CBOLT_OK);
@@ -233,6 +234,12 @@ TEST(every_step_of_a_commit)
         CHECK(now && before && strcmp(now, before) == 0);
         free(now);
         CHECK_EQ(check_of(db), 0);
+        /* a failure at or after the meta write refuses writers until the
+         * file is reopened (the meta on disk may name the new pages) */
+        rc = cbolt_begin(db, 1, &tx);
+        CHECK_EQ(rc, fv.last_was_meta ? CBOLT_ERR_IO : CBOLT_OK);
+        if (rc == CBOLT_OK)
+            cbolt_tx_rollback(tx);
         cbolt_close(db);
         db = open_db(); /* reopen: previous state (or, after a failed
                            sync of the meta, the new one), consistent */

@@ -123,3 +123,7 @@ install: all
 
 clean:
 	rm -rf $(B)
+
+# Proofs (proofs/README.md) and fuzzing (fuzz/README.md).
+include proofs/proofs.mk
+include fuzz/fuzz.mk

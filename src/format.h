@@ -116,31 +116,51 @@ typedef enum cbolt_rule {
     RULE__COUNT
 } cbolt_rule;
 
-/*@ assigns \nothing; */
+#ifdef __FRAMAC__
+#include "../spec/format.acsl"
+#endif
+
+/* The loads add shifted bytes rather than or them: the value is the same
+ * (the bytes do not overlap), compilers merge either form into one load,
+ * and WP proves the sum equal to LD16/LD32/LD64 of spec/format.acsl. */
+
+/*@ requires valid: \valid_read(p + (0 .. 1));
+    assigns \nothing;
+    ensures value: \result == LD16(p); */
 static inline uint16_t ld16(const uint8_t *p)
 {
-    return (uint16_t)(p[0] | (p[1] << 8));
+    return (uint16_t)(p[0] + (p[1] << 8));
 }
 
-/*@ assigns \nothing; */
+/*@ requires valid: \valid_read(p + (0 .. 3));
+    assigns \nothing;
+    ensures value: \result == LD32(p); */
 static inline uint32_t ld32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+    return (uint32_t)p[0] + ((uint32_t)p[1] << 8) + ((uint32_t)p[2] << 16) +
            ((uint32_t)p[3] << 24);
 }
 
-/*@ assigns \nothing; */
+/*@ requires valid: \valid_read(p + (0 .. 7));
+    assigns \nothing;
+    ensures value: \result == LD64(p); */
 static inline uint64_t ld64(const uint8_t *p)
 {
-    return (uint64_t)ld32(p) | ((uint64_t)ld32(p + 4) << 32);
+    return (uint64_t)ld32(p) + ((uint64_t)ld32(p + 4) << 32);
 }
 
+/* The stores truncate on purpose: (uint8_t)v keeps the low byte. */
+
+/*@ requires valid: \valid(p + (0 .. 1));
+    assigns p[0 .. 1]; */
 static inline void st16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
 }
 
+/*@ requires valid: \valid(p + (0 .. 3));
+    assigns p[0 .. 3]; */
 static inline void st32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
@@ -149,6 +169,8 @@ static inline void st32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
+/*@ requires valid: \valid(p + (0 .. 7));
+    assigns p[0 .. 7]; */
 static inline void st64(uint8_t *p, uint64_t v)
 {
     st32(p, (uint32_t)v);

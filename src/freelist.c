@@ -32,6 +32,10 @@ int freelist_header(const uint8_t *page, size_t len, uint64_t *n,
 uint64_t freelist_sorted_unique(const uint64_t *ids, uint64_t n)
 {
     uint64_t i;
+    /*@ loop invariant range: 1 <= i && (n > 0 ==> i <= n);
+        loop invariant sorted: SortedUnique(ids, i);
+        loop assigns i;
+        loop variant n - i; */
     for (i = 1; i < n; i++)
         if (ids[i - 1] >= ids[i])
             return i;
@@ -43,6 +47,12 @@ int freelist_decode(const uint8_t *page, size_t ids_off, uint64_t n,
 {
     uint64_t i;
     *bad = 0;
+    /*@ loop invariant range: 0 <= i <= n;
+        loop invariant decoded: \forall integer k; 0 <= k < i ==>
+                                ids[k] == LD64(page + ids_off + 8 * k);
+        loop invariant in_range: FreelistIdsInRange(ids, i, hwm);
+        loop assigns i, ids[0 .. n - 1];
+        loop variant n - i; */
     for (i = 0; i < n; i++) {
         ids[i] = ld64(page + ids_off + 8u * i);
         if (ids[i] < 2 || ids[i] >= hwm) {

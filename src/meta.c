@@ -14,6 +14,10 @@ uint64_t fnv1a64(const uint8_t *p, size_t n)
 {
     uint64_t h = FNV64_BASIS;
     size_t i;
+    /*@ loop invariant range: 0 <= i <= n;
+        loop invariant hash: h == Fnv1a64(p, i);
+        loop assigns i, h;
+        loop variant n - i; */
     for (i = 0; i < n; i++) {
         h ^= p[i];
         h *= FNV64_PRIME;

@@ -10,17 +10,26 @@
  */
 #include "page.h"
 
-#include <string.h>
-
+/* A byte loop rather than memcmp(): the sign of memcmp() is not in
+ * Frama-C's libc specification, and keys are short. */
 int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     size_t n = alen < blen ? alen : blen;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c != 0)
-        return c;
+    size_t i;
+    /*@ loop invariant range: 0 <= i <= n;
+        loop invariant same: \forall integer k; 0 <= k < i ==> a[k] == b[k];
+        loop assigns i;
+        loop variant n - i; */
+    for (i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
     return alen < blen ? -1 : (alen > blen ? 1 : 0);
 }
 
+/*@ assigns \nothing;
+    ensures type: \result != 0 <==>
+      (((flags & PAGE_TYPE_MASK) == PAGE_BRANCH && (want & PV_BRANCH) != 0) ||
+       ((flags & PAGE_TYPE_MASK) == PAGE_LEAF && (want & PV_LEAF) != 0)); */
 static int type_ok(uint16_t flags, unsigned want)
 {
     uint16_t t = (uint16_t)(flags & PAGE_TYPE_MASK);
@@ -32,6 +41,11 @@ static int type_ok(uint16_t flags, unsigned want)
 }
 
 /* Checks element i's key (and value, on a leaf) against the buffer. */
+/*@ requires valid: \valid_read(data + (0 .. len - 1));
+    requires leaf: leaf != 0 <==> IsLeaf(data);
+    requires index: ElemOff(i + 1) <= len;
+    assigns \nothing;
+    ensures ok_iff: \result == RULE_OK <==> ElemOk(data, len, want, i); */
 static int elem_check(const uint8_t *data, size_t len, int leaf,
                       unsigned want, uint32_t i)
 {
@@ -53,13 +67,15 @@ static int elem_check(const uint8_t *data, size_t len, int leaf,
         return RULE_ELEM_BOUNDS;
     if (ksize == 0)
         return RULE_KEY_EMPTY;
-    if (flags & ~(uint32_t)LEAF_FLAG_BUCKET)
+    /* flags is 0 or LEAF_FLAG_BUCKET past this test; comparisons rather
+     * than bit tests keep the proof in plain arithmetic. */
+    if (flags > LEAF_FLAG_BUCKET)
         return RULE_LEAF_FLAGS;
     /* bbolt limits the keys of values only: CreateBucket takes any name
      * length, and branch keys repeat bucket names. */
-    if (leaf && !(flags & LEAF_FLAG_BUCKET) && ksize > CBOLT_MAX_KEY_SIZE)
+    if (leaf && flags != LEAF_FLAG_BUCKET && ksize > CBOLT_MAX_KEY_SIZE)
         return RULE_KEY_SIZE;
-    if (flags & LEAF_FLAG_BUCKET) {
+    if (flags == LEAF_FLAG_BUCKET) {
         if (want & PV_NO_BUCKETS)
             return RULE_INLINE_PAGE;
         if (vsize < BUCKET_HDR_SIZE)
@@ -68,11 +84,78 @@ static int elem_check(const uint8_t *data, size_t len, int leaf,
     return RULE_OK;
 }
 
+/* Checks elements 0 .. count-1 one by one: RULE_OK, or the first rule
+ * broken with *bad set to that element's index. */
+/*@ requires valid: \valid_read(data + (0 .. len - 1));
+    requires leaf: leaf != 0 <==> IsLeaf(data);
+    requires count: ElemOff(count) <= len;
+    requires valid_bad: \valid(bad);
+    assigns *bad;
+    ensures ok_iff: \result == RULE_OK <==> ElemsOk(data, len, want, count);
+    ensures in_bounds: \result == RULE_OK ==> ElemsInBounds(data, len, count);
+    ensures bad_kept: \result == RULE_OK ==> *bad == \old(*bad); */
+static int elems_check(const uint8_t *data, size_t len, int leaf,
+                       unsigned want, uint16_t count, uint32_t *bad)
+{
+    uint32_t i;
+    /*@ loop invariant range: 0 <= i <= count;
+        loop invariant ok: ElemsOk(data, len, want, i);
+        loop invariant in_bounds: ElemsInBounds(data, len, i);
+        loop invariant bad_kept: *bad == \at(*bad, Pre);
+        loop assigns i, *bad;
+        loop variant count - i; */
+    for (i = 0; i < count; i++) {
+        int rule = elem_check(data, len, leaf, want, i);
+        if (rule != RULE_OK) {
+            *bad = i;
+            return rule;
+        }
+    }
+    return RULE_OK;
+}
+
+/* Checks that the keys of a view whose elements are in bounds strictly
+ * increase: RULE_OK, or RULE_KEY_ORDER with *bad the index of the first
+ * key not above the one before it. */
+/*@ requires view: PageViewInBounds(pv);
+    requires valid_bad: \valid(bad);
+    requires separated: \separated(pv, bad);
+    assigns *bad;
+    ensures ok_iff: \result == RULE_OK <==> KeysOrdered(pv->data, pv->count);
+    ensures result: \result == RULE_OK || \result == RULE_KEY_ORDER;
+    ensures bad_kept: \result == RULE_OK ==> *bad == \old(*bad); */
+static int keys_check(const page_view *pv, uint32_t *bad)
+{
+    uint32_t i;
+    /*@ loop invariant range: 1 <= i && (pv->count > 0 ==> i <= pv->count);
+        loop invariant ordered: KeysOrdered(pv->data, i);
+        loop invariant bad_kept: *bad == \at(*bad, Pre);
+        loop assigns i, *bad;
+        loop variant pv->count - i; */
+    for (i = 1; i < pv->count; i++) {
+        const uint8_t *a, *b;
+        uint32_t alen, blen;
+        page_key(pv, i - 1, &a, &alen);
+        page_key(pv, i, &b, &blen);
+        if (key_cmp(a, alen, b, blen) >= 0) {
+            *bad = i;
+            return RULE_KEY_ORDER;
+        }
+        /*@ assert less: KeyLess(pv->data + KeyOff(pv->data, i - 1),
+                                 KeySize(pv->data, i - 1),
+                                 pv->data + KeyOff(pv->data, i),
+                                 KeySize(pv->data, i)); */
+        /*@ assert ordered_next: \forall integer j; 0 <= j < i ==>
+              KeyLess(pv->data + KeyOff(pv->data, j), KeySize(pv->data, j),
+                      pv->data + KeyOff(pv->data, i), KeySize(pv->data, i)); */
+    }
+    return RULE_OK;
+}
+
 int page_validate(const uint8_t *data, size_t len, unsigned want,
                   page_view *pv, uint32_t *bad)
 {
-    int rule = RULE_OK;
-    uint32_t i = 0;
+    int rule;
     uint16_t flags, count;
     int leaf;
 
@@ -93,21 +176,9 @@ int page_validate(const uint8_t *data, size_t len, unsigned want,
     pv->id = ld64(data + PAGE_OFF_ID);
     pv->flags = flags;
     pv->count = count;
-    for (i = 0; i < count && rule == RULE_OK; i++) {
-        rule = elem_check(data, len, leaf, want, i);
-        *bad = i;
-    }
-    for (i = 1; i < count && rule == RULE_OK; i++) {
-        const uint8_t *a, *b;
-        uint32_t alen, blen;
-        page_key(pv, i - 1, &a, &alen);
-        page_key(pv, i, &b, &blen);
-        if (key_cmp(a, alen, b, blen) >= 0)
-            rule = RULE_KEY_ORDER;
-        *bad = i;
-    }
+    rule = elems_check(data, len, leaf, want, count, bad);
     if (rule == RULE_OK)
-        *bad = 0;
+        rule = keys_check(pv, bad);
     return rule;
 }
 
@@ -115,22 +186,28 @@ void page_key(const page_view *p, uint32_t i, const uint8_t **k,
               uint32_t *klen)
 {
     const uint8_t *e = page_elem(p, i);
+    //@ assert in_bounds: ElemInBounds(p->data, p->len, i);
     if (p->flags & PAGE_LEAF) {
+        //@ assert leaf: KeyOff(p->data, i) == ElemOff(i) + LD32(e + LEAF_OFF_POS);
         *k = e + ld32(e + LEAF_OFF_POS);
         *klen = ld32(e + LEAF_OFF_KSIZE);
     } else {
+        //@ assert branch: KeyOff(p->data, i) == ElemOff(i) + LD32(e + BRANCH_OFF_POS);
         *k = e + ld32(e + BRANCH_OFF_POS);
         *klen = ld32(e + BRANCH_OFF_KSIZE);
     }
+    //@ assert view_kept: p->data == \at(p->data, Pre);
 }
 
 void page_leaf_value(const page_view *p, uint32_t i, const uint8_t **v,
                      uint32_t *vlen, uint32_t *flags)
 {
     const uint8_t *e = page_elem(p, i);
+    //@ assert in_bounds: ElemInBounds(p->data, p->len, i);
     *v = e + ld32(e + LEAF_OFF_POS) + ld32(e + LEAF_OFF_KSIZE);
     *vlen = ld32(e + LEAF_OFF_VSIZE);
     *flags = ld32(e + LEAF_OFF_FLAGS);
+    //@ assert view_kept: p->data == \at(p->data, Pre);
 }
 
 uint64_t page_branch_child(const page_view *p, uint32_t i)
@@ -143,6 +220,17 @@ uint32_t page_lower_bound(const page_view *p, const uint8_t *key,
 {
     uint32_t lo = 0, hi = p->count;
     *exact = 0;
+    /*@ loop invariant range: 0 <= lo <= hi <= p->count;
+        loop invariant below: \forall integer j; 0 <= j < lo ==>
+          KeyLess(p->data + KeyOff(p->data, j), KeySize(p->data, j), key, klen);
+        loop invariant not_below: \forall integer j; hi <= j < p->count ==>
+          !KeyLess(p->data + KeyOff(p->data, j), KeySize(p->data, j), key, klen);
+        loop invariant exact: *exact == 1 <==>
+          hi < p->count &&
+          KeyEqual(p->data + KeyOff(p->data, hi), KeySize(p->data, hi), key, klen);
+        loop invariant exact_bool: *exact == 0 || *exact == 1;
+        loop assigns lo, hi, *exact;
+        loop variant hi - lo; */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         const uint8_t *k;
@@ -151,8 +239,14 @@ uint32_t page_lower_bound(const page_view *p, const uint8_t *key,
         page_key(p, mid, &k, &kl);
         c = key_cmp(k, kl, key, klen);
         if (c < 0) {
+            /*@ assert below: \forall integer j; 0 <= j <= mid ==>
+                  KeyLess(p->data + KeyOff(p->data, j), KeySize(p->data, j),
+                          key, klen); */
             lo = mid + 1;
         } else {
+            /*@ assert not_below: \forall integer j; mid <= j < p->count ==>
+                  !KeyLess(p->data + KeyOff(p->data, j), KeySize(p->data, j),
+                           key, klen); */
             if (c == 0)
                 *exact = 1;
             hi = mid;
@@ -168,6 +262,7 @@ uint64_t page_inuse(const page_view *p)
     if (p->count == 0)
         return used;
     e = page_elem(p, (uint32_t)p->count - 1);
+    //@ assert in_bounds: ElemInBounds(p->data, p->len, p->count - 1);
     used += (uint64_t)ELEM_SIZE * ((uint64_t)p->count - 1);
     if (p->flags & PAGE_LEAF)
         used += (uint64_t)ld32(e + LEAF_OFF_POS) + ld32(e + LEAF_OFF_KSIZE) +

@@ -1,0 +1,14 @@
+# proofs/proofs.mk - Frama-C WP proofs of the read-side contracts; the
+# Makefile includes this fragment. See proofs/README.md.
+#   make proofs           every module, a "Proved goals: X / Y" line each
+#   make proof-page       one module (also proof-meta, proof-freelist)
+# Fails unless every goal is proved. WP_PAR (<= 2) and WP_TIMEOUT tune it.
+.PHONY: proofs proof-page proof-meta proof-freelist
+proofs:
+	bash proofs/run.sh
+proof-page:
+	bash proofs/run.sh page
+proof-meta:
+	bash proofs/run.sh meta
+proof-freelist:
+	bash proofs/run.sh freelist

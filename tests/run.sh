@@ -135,6 +135,27 @@ stage "corruptions under ASan + UBSan"
 tally "$B/corrupt.out" $? corrupt
 tail -n 1 "$B/corrupt.out"
 
+# 4b. Every fuzz corpus (seeds and every crash found, kept as regressions)
+#     replayed through the harnesses' plain ASan + UBSan builds.
+stage "fuzz corpora (make fuzz-regress)"
+make -s fuzz-regress >"$B/fuzz-regress.out" 2>&1
+tally "$B/fuzz-regress.out" $? fuzz-regress
+
+# 4c. The ACSL contracts, proved by Frama-C WP (every goal, or a failure).
+stage "proofs (make proofs)"
+if command -v frama-c >/dev/null 2>&1; then
+    bash proofs/run.sh >"$B/proofs.out" 2>&1
+    prc=$?
+    grep 'Proved goals' "$B/proofs.out"
+    while read -r mod _ _ x _ y _; do
+        [ "$mod" = total ] && continue
+        if [ "$x" = "$y" ] && [ -n "$x" ]; then ok; else bad "proofs $mod: $x / $y goals"; fi
+    done < <(grep 'Proved goals' "$B/proofs.out")
+    [ "$prc" = 0 ] || bad "proofs: proofs/run.sh exit $prc (see $B/proofs.out)"
+else
+    bad "proofs: frama-c not installed"
+fi
+
 # 5. Install and build a program against the installed library with
 #    pkg-config, as against lmdb.
 stage "install and pkg-config"

@@ -105,7 +105,7 @@ diff: all $(B)/bolttool $(B)/boltdbtool $(B)/difftool
 	@if [ -n "$(TRACES)" ]; then bash tests/diff/run.sh --traces $(TRACES); \
 	else bash tests/diff/run.sh --minutes $(MINUTES); fi
 
-test: all asan tsan unit $(B)/tests/corrupt $(B)/bolttool $(B)/boltbench \
+test: all asan tsan unit $(B)/tests/test_model $(B)/tests/corrupt $(B)/bolttool $(B)/boltbench \
       $(B)/boltdbtool $(B)/difftool
 	bash tests/run.sh
 

@@ -198,6 +198,9 @@ typedef struct cbolt_tx cbolt_tx;
  * database opened read-only. Readers never wait for the writer, nor the
  * writer for readers (also when the file grows and is mapped anew). */
 int cbolt_begin(cbolt_db *db, int writable, cbolt_tx **tx);
+/* (A writer also gets CBOLT_ERR_IO after a commit of this handle failed at
+ * or after its meta write, until the database is closed and reopened; see
+ * cbolt_tx_commit.) */
 
 /* Commits a read-write transaction: dirty pages written in page order and
  * synced, then the meta written and synced. On success the transaction is

@@ -322,8 +322,7 @@ int model_create_bucket(model_tx *tx, mbucket *parent, const void *name,
         return CBOLT_ERR_TX_NOT_WRITABLE;
     if (len == 0)
         return CBOLT_ERR_BUCKET_NAME_REQUIRED;
-    if (len > MODEL_MAX_KEY_SIZE)
-        return CBOLT_ERR_KEY_TOO_LARGE;
+    /* no MaxKeySize for bucket names: bbolt's CreateBucket has none */
     i = model_lower_bound(p, name, len, &exact);
     if (exact) {
         if (!p->e[i].is_bucket)

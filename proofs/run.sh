@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# proofs/run.sh - proves the ACSL contracts of page.c, meta.c and
-# freelist.c (and the loads of format.h they use) with Frama-C WP.
+# proofs/run.sh - proves the ACSL contracts of page.c, meta.c,
+# freelist.c and node_split_index() of node.c (and the loads of format.h
+# they use) with Frama-C WP.
 #
 #   bash proofs/run.sh                 every module
-#   bash proofs/run.sh meta page       some modules (meta, freelist, page)
+#   bash proofs/run.sh meta page       some modules (meta, freelist, page, node)
 #   WP_PAR=1 WP_TIMEOUT=30 bash proofs/run.sh page
 #   WP_CACHE=update bash proofs/run.sh (reuse prover results across runs)
 #
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 PAR=${WP_PAR:-2}
 [ "$PAR" -gt 2 ] && PAR=2          # the machine has 2 shared cores
 TIMEOUT=${WP_TIMEOUT:-20}          # seconds per goal and prover
+MERGE_TIMEOUT=${WP_MERGE_TIMEOUT:-60}  # the same, for ids_merge
 LOGS=build/proofs
 mkdir -p "$LOGS"
 
@@ -80,13 +82,22 @@ module() {
         run meta-wrap src/meta.c -wp-fct "$WRAP_FCTS"
         ;;
     freelist)
-        run freelist src/freelist.c "${STRICT[@]}" -wp-skip-fct "$STORES"
+        run freelist src/freelist.c "${STRICT[@]}" \
+            -wp-skip-fct "$STORES,ids_merge"
+        # The merge's goals have disjunctions (-wp-split) and one of them
+        # takes CVC4 about 18 s: a longer timeout for this run only.
+        run freelist-merge src/freelist.c "${STRICT[@]}" -wp-fct ids_merge \
+            -wp-split -wp-timeout "$MERGE_TIMEOUT"
+        ;;
+    node)
+        # Only node_split_index (bbolt's splitIndex) of node.c is proved.
+        run node src/node.c "${STRICT[@]}" -wp-fct node_split_index
         ;;
     page)
         run page src/page.c "${STRICT[@]}" -wp-skip-fct "$STORES"
         ;;
     *)
-        echo "unknown module $m (meta, freelist, page)" >&2
+        echo "unknown module $m (meta, freelist, page, node)" >&2
         exit 2
         ;;
     esac
@@ -99,7 +110,7 @@ module() {
 # The proofs rest on no axiom and no admitted goal: refuse to run if one
 # crept into the specifications.
 if grep -nE '\b(axiom|admit)\b' spec/*.acsl src/page.[ch] src/meta.[ch] \
-        src/freelist.[ch] src/format.h; then
+        src/freelist.[ch] src/format.h src/node.c; then
     echo "axiom or admit found in the specification" >&2
     exit 1
 fi
@@ -110,7 +121,7 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
 
 t0=$SECONDS
 mods=("$@")
-[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page)
+[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page node)
 for m in "${mods[@]}"; do
     module "$m"
 done

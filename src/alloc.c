@@ -64,30 +64,6 @@ int fl_load(fl *f, const uint64_t *ids, size_t n)
     return CBOLT_OK;
 }
 
-size_t ids_find_run(const uint64_t *ids, size_t n, uint64_t count)
-{
-    size_t i, start = 0;
-    for (i = 0; i < n; i++) {
-        if (i == 0 || ids[i] != ids[i - 1] + 1)
-            start = i;
-        if (ids[i] - ids[start] + 1 == count)
-            return start;
-    }
-    return n;
-}
-
-void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
-               uint64_t *out)
-{
-    size_t i = 0, j = 0, k = 0;
-    while (i < na && j < nb)
-        out[k++] = a[i] < b[j] ? a[i++] : b[j++];
-    while (i < na)
-        out[k++] = a[i++];
-    while (j < nb)
-        out[k++] = b[j++];
-}
-
 uint64_t fl_allocate(fl *f, uint64_t txid, uint64_t count)
 {
     size_t at = ids_find_run(f->ids, f->n, count), i;
@@ -97,8 +73,7 @@ uint64_t fl_allocate(fl *f, uint64_t txid, uint64_t count)
     first = f->ids[at];
     if (u64map_put(&f->allocs, first, txid) != CBOLT_OK)
         return 0;
-    memmove(f->ids + at, f->ids + at + count,
-            (f->n - at - count) * sizeof *f->ids);
+    ids_remove_run(f->ids, f->n, at, count);
     f->n -= count;
     for (i = 0; i < count; i++)
         u64map_del(&f->cache, first + i);
@@ -203,19 +178,6 @@ static void pending_remove(fl *f, size_t i)
     memmove(f->pend + i, f->pend + i + 1,
             (f->npend - i - 1) * sizeof *f->pend);
     f->npend--;
-}
-
-int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) { /* the first reader >= atx */
-        size_t mid = lo + (hi - lo) / 2;
-        if (readers[mid] < atx)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo == n || readers[lo] >= ftx;
 }
 
 int fl_release(fl *f, const uint64_t *readers, size_t n)

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "freelist.h"
 #include "u64map.h"
 
 typedef struct fl_pending {
@@ -57,9 +58,8 @@ uint64_t fl_allocate(fl *f, uint64_t txid, uint64_t count);
  * pending: the file referenced it twice. */
 int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
             int is_freelist_page);
-/* 1 when no reader of readers[0..n) (sorted ascending) can see a page
- * allocated by transaction atx and freed by ftx: none has atx <= r < ftx. */
-int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n);
+/* fl_unseen() (freelist.h): 1 when no reader of readers[0..n) (sorted
+ * ascending) has atx <= r < ftx. */
 /* Frees every pending id that no reader of readers[0..n) (sorted) can
  * see. */
 int fl_release(fl *f, const uint64_t *readers, size_t n);
@@ -79,12 +79,6 @@ uint64_t fl_page_bytes(const fl *f);
 /* Writes the sorted union of free and pending ids to out[fl_count()]. */
 void fl_copyall(const fl *f, uint64_t *out);
 
-/* Array helpers on sorted, duplicate-free id arrays. */
-/* The index of the first id of the lowest run of count consecutive ids,
- * or n when there is none. */
-size_t ids_find_run(const uint64_t *ids, size_t n, uint64_t count);
-/* Merges two sorted disjoint arrays into out (room for na + nb). */
-void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
-               uint64_t *out);
+/* ids_find_run(), ids_remove_run() and ids_merge(): freelist.h. */
 
 #endif

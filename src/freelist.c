@@ -1,5 +1,7 @@
 /*
- * freelist.c - freelist page decoding and validation.
+ * freelist.c - freelist page decoding, validation and encoding, and the
+ * allocator's pure functions on sorted id arrays (find the lowest run,
+ * remove a run, merge) and on reader txids (fl_unseen).
  *
  * Owns: freelist-count (including the 0xFFFF count overflow), freelist-
  * range and freelist-order.
@@ -62,4 +64,182 @@ int freelist_decode(const uint8_t *page, size_t ids_off, uint64_t n,
     }
     *bad = freelist_sorted_unique(ids, n);
     return *bad ? RULE_FREELIST_ORDER : RULE_OK;
+}
+
+size_t ids_find_run(const uint64_t *ids, size_t n, uint64_t count)
+{
+    size_t i, start = 0;
+    if (count == 0)
+        return n;
+    /*@ loop invariant range: 0 <= start <= i <= n;
+        loop invariant first: i == 0 ==> start == 0;
+        loop invariant run: i > 0 ==> start < i && i - start < count &&
+                                      RunAt(ids, start, i - start);
+        loop invariant edge: start > 0 ==> ids[start] != ids[start - 1] + 1;
+        loop invariant none: \forall integer s; 0 <= s && s + count <= i ==>
+                                 !RunAt(ids, s, count);
+        loop assigns i, start;
+        loop variant n - i; */
+    for (i = 0; i < n; i++) {
+        if (i == 0 || ids[i] != ids[i - 1] + 1)
+            start = i;
+        //@ assert step: RunAt(ids, start, i + 1 - start);
+        //@ assert last: ids[i] == ids[start] + (i - start);
+        if (ids[i] - ids[start] + 1 == count)
+            return start;
+    }
+    return n;
+}
+
+void ids_remove_run(uint64_t *ids, size_t n, size_t at, size_t count)
+{
+    size_t k;
+    /*@ loop invariant range: at <= k <= n - count;
+        loop invariant moved: \forall integer j; at <= j < k ==>
+                                  ids[j] == \at(ids[j + count], Pre);
+        loop invariant same: \forall integer j; k <= j < n ==>
+                                 ids[j] == \at(ids[j], Pre);
+        loop assigns k, ids[at .. n - 1];
+        loop variant n - k; */
+    for (k = at; k + count < n; k++)
+        ids[k] = ids[k + count];
+    /*@ assert after: \forall integer j; at + count <= j < n ==>
+            ids[j - count] == \at(ids[j], Pre) && 0 <= j - count < n - count; */
+    /*@ assert gone_before: \forall integer j, r; 0 <= j < at && at <= r < at + count ==>
+            ids[j] < \at(ids[r], Pre); */
+    //@ assert end: k == n - count;
+    /*@ assert moved: \forall integer j; at <= j < n - count ==>
+            ids[j] == \at(ids[j + count], Pre); */
+    /*@ assert gone_after: \forall integer j, r; at <= j < n - count && at <= r < at + count ==>
+            \at(ids[r], Pre) < \at(ids[j + count], Pre); */
+    /*@ assert gone: \forall integer j, r; 0 <= j < n - count && at <= r < at + count ==>
+            (j < at ==> ids[j] < \at(ids[r], Pre)) &&
+            (at <= j ==> ids[j] == \at(ids[j + count], Pre) &&
+                         \at(ids[r], Pre) < \at(ids[j + count], Pre)); */
+}
+
+void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+               uint64_t *out)
+{
+    size_t i = 0, j = 0, k = 0;
+    /*@ loop invariant range: 0 <= i <= na && 0 <= j <= nb && k == i + j;
+        loop invariant sorted: SortedUnique(out, k);
+        loop invariant below_a: k > 0 && i < na ==> out[k - 1] < a[i];
+        loop invariant below_b: k > 0 && j < nb ==> out[k - 1] < b[j];
+        loop invariant from_a: \forall integer p; 0 <= p < i ==> In(a[p], out, k);
+        loop invariant from_b: \forall integer p; 0 <= p < j ==> In(b[p], out, k);
+        loop invariant only: \forall integer p; 0 <= p < k ==>
+                                 In(out[p], a, i) || In(out[p], b, j);
+        loop assigns i, j, k, out[0 .. na + nb - 1];
+        loop variant na + nb - k; */
+    while (k < na + nb) {
+        if (j >= nb || (i < na && a[i] < b[j])) {
+            out[k++] = a[i++];
+            //@ assert took_a: out[k - 1] == a[i - 1];
+        } else {
+            out[k++] = b[j++];
+            //@ assert took_b: out[k - 1] == b[j - 1];
+        }
+    }
+}
+
+int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n)
+{
+    size_t lo = 0, hi = n;
+    /*@ loop invariant range: 0 <= lo <= hi <= n;
+        loop invariant below: \forall integer p; 0 <= p < lo ==> readers[p] < atx;
+        loop invariant above: \forall integer p; hi <= p < n ==> readers[p] >= atx;
+        loop assigns lo, hi;
+        loop variant hi - lo; */
+    while (lo < hi) { /* the first reader >= atx */
+        size_t mid = lo + (hi - lo) / 2;
+        if (readers[mid] < atx)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == n || readers[lo] >= ftx;
+}
+
+/* Little-endian stores by division, so that WP sees the value they store
+ * (LD16/LD64 of the bytes); st16/st64 shift and truncate instead. */
+/*@ requires valid: \valid(p + (0 .. 1));
+    requires small: v < 65536;
+    assigns p[0 .. 1];
+    ensures stored: LD16(p) == v; */
+static void put16(uint8_t *p, uint64_t v)
+{
+    p[0] = (uint8_t)(v % 256u);
+    p[1] = (uint8_t)(v / 256u);
+}
+
+/*@ requires valid: \valid(p + (0 .. 7));
+    assigns p[0 .. 7];
+    ensures stored: LD64(p) == v; */
+static void put64(uint8_t *p, uint64_t v)
+{
+    uint64_t w = v;
+    p[0] = (uint8_t)(w % 256u);
+    w /= 256u;
+    //@ assert s1: v == p[0] + 256 * w;
+    p[1] = (uint8_t)(w % 256u);
+    w /= 256u;
+    //@ assert s2: v == p[0] + 256 * p[1] + 65536 * w;
+    p[2] = (uint8_t)(w % 256u);
+    w /= 256u;
+    //@ assert s3: v == p[0] + 256 * p[1] + 65536 * p[2] + 16777216 * w;
+    p[3] = (uint8_t)(w % 256u);
+    w /= 256u;
+    //@ assert s4: v == LD32(p) + 4294967296 * w;
+    p[4] = (uint8_t)(w % 256u);
+    w /= 256u;
+    //@ assert s5: v == LD32(p) + 4294967296 * (p[4] + 256 * w);
+    p[5] = (uint8_t)(w % 256u);
+    w /= 256u;
+    //@ assert s6: v == LD32(p) + 4294967296 * (p[4] + 256 * p[5] + 65536 * w);
+    p[6] = (uint8_t)(w % 256u);
+    w /= 256u;
+    //@ assert s7: v == LD32(p) + 4294967296 * (p[4] + 256 * p[5] + 65536 * p[6] + 16777216 * w);
+    //@ assert last: w < 256;
+    p[7] = (uint8_t)w;
+    //@ assert s8: v == LD32(p) + 4294967296 * LD32(p + 4);
+}
+
+int freelist_encode(const uint64_t *ids, uint64_t n, uint8_t *page,
+                    size_t len)
+{
+    size_t off = PAGE_HDR_SIZE;
+    uint64_t i;
+    if (n >= FREELIST_COUNT_OVERFLOW)
+        off += 8u;
+    if (len < off || n > (len - off) / 8u)
+        return -1;
+    if (n < FREELIST_COUNT_OVERFLOW) {
+        put16(page + PAGE_OFF_COUNT, n);
+    } else {
+        put16(page + PAGE_OFF_COUNT, FREELIST_COUNT_OVERFLOW);
+        put64(page + PAGE_HDR_SIZE, n);
+    }
+    //@ assert count: FreelistCount(page) == n;
+    //@ assert offset: FreelistIdsOff(page) == off;
+    /*@ loop invariant range: 0 <= i <= n;
+        loop invariant count: FreelistCount(page) == n;
+        loop invariant offset: FreelistIdsOff(page) == off;
+        loop invariant stored: \forall integer k; 0 <= k < i ==>
+                                   LD64(page + (off + 8 * k)) == ids[k];
+        loop assigns i, page[off .. off + 8 * n - 1];
+        loop variant n - i; */
+    for (i = 0; i < n; i++) {
+        put64(page + off + 8u * i, ids[i]);
+        //@ assert new: LD64(page + (off + 8 * i)) == ids[i];
+        /*@ assert kept: \forall integer k, j; 0 <= k < i && 0 <= j < 8 ==>
+                page[off + 8 * k + j] == \at(page[off + 8 * k + j], LoopCurrent); */
+        /*@ assert kept64: \forall integer k; 0 <= k < i ==>
+                LD64(page + (off + 8 * k)) == \at(LD64(page + (off + 8 * k)), LoopCurrent); */
+        /*@ assert prefix: \forall integer k; 0 <= k < i ==>
+                LD64(page + (off + 8 * k)) == ids[k]; */
+        /*@ assert all: \forall integer k; 0 <= k <= i ==>
+                LD64(page + (off + 8 * k)) == ids[k]; */
+    }
+    return 0;
 }

@@ -79,4 +79,87 @@ int freelist_decode(const uint8_t *page, size_t ids_off, uint64_t n,
       SortedUnique(ids, \result); */
 uint64_t freelist_sorted_unique(const uint64_t *ids, uint64_t n);
 
+/* Array helpers on sorted, duplicate-free id arrays (the allocator's free
+ * set, alloc.c). Pure functions. */
+
+/* The index of the first id of the lowest run of count consecutive ids
+ * (ids[s + k] == ids[s] + k for k < count), or n when there is none (or
+ * count is 0). */
+/*@ requires valid: \valid_read(ids + (0 .. n - 1));
+    requires sorted: SortedUnique(ids, n);
+    assigns \nothing;
+    ensures range: \result <= n;
+    ensures found: \result < n ==>
+      count >= 1 && \result + count <= n && RunAt(ids, \result, count);
+    ensures lowest: count >= 1 ==>
+      \forall integer s; 0 <= s < \result && s + count <= n ==>
+        !RunAt(ids, s, count);
+    ensures none: count == 0 ==> \result == n; */
+size_t ids_find_run(const uint64_t *ids, size_t n, uint64_t count);
+
+/* Removes ids[at .. at + count - 1] from ids[0 .. n): the ids after them
+ * move down by count. The caller's count becomes n - count. */
+/*@ requires range: at + count <= n;
+    requires valid: \valid(ids + (0 .. n - 1));
+    requires sorted: SortedUnique(ids, n);
+    assigns ids[at .. n - 1];
+    ensures before: \forall integer k; 0 <= k < at ==>
+      ids[k] == \old(ids[k]);
+    ensures moved: \forall integer k; at <= k < n - count ==>
+      ids[k] == \old(ids[k + count]);
+    ensures sorted: SortedUnique(ids, n - count);
+    ensures kept_before: \forall integer k; 0 <= k < at ==>
+      In(\old(ids[k]), ids, n - count);
+    ensures kept_after: \forall integer k; at + count <= k < n ==>
+      In(\old(ids[k]), ids, n - count);
+    ensures removed: \forall integer k; at <= k < at + count ==>
+      !In(\old(ids[k]), ids, n - count);
+    ensures only: \forall integer k; 0 <= k < n - count ==>
+      In{Pre}(ids[k], ids, n); */
+void ids_remove_run(uint64_t *ids, size_t n, size_t at, size_t count);
+
+/* Merges the sorted disjoint arrays a[0 .. na) and b[0 .. nb) into out
+ * (room for na + nb): sorted, exactly their union. */
+/*@ requires size: na + nb <= SIZE_MAX;
+    requires valid: \valid_read(a + (0 .. na - 1)) &&
+                    \valid_read(b + (0 .. nb - 1)) &&
+                    \valid(out + (0 .. na + nb - 1));
+    requires separated: \separated(out + (0 .. na + nb - 1), a + (0 .. na - 1)) &&
+                        \separated(out + (0 .. na + nb - 1), b + (0 .. nb - 1));
+    requires sorted: SortedUnique(a, na) && SortedUnique(b, nb);
+    requires disjoint: \forall integer i, j; 0 <= i < na && 0 <= j < nb ==>
+      a[i] != b[j];
+    assigns out[0 .. na + nb - 1];
+    ensures sorted: SortedUnique(out, na + nb);
+    ensures from_a: \forall integer i; 0 <= i < na ==> In(a[i], out, na + nb);
+    ensures from_b: \forall integer j; 0 <= j < nb ==> In(b[j], out, na + nb);
+    ensures only: \forall integer k; 0 <= k < na + nb ==>
+      In(out[k], a, na) || In(out[k], b, nb); */
+void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+               uint64_t *out);
+
+/* 1 when no reader of readers[0..n) (sorted ascending) can see a page
+ * allocated by transaction atx and freed by ftx: none has atx <= r < ftx. */
+/*@ requires valid: \valid_read(readers + (0 .. n - 1));
+    requires sorted: Ascending(readers, n);
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+    ensures unseen: \result != 0 <==>
+      !(\exists integer r; 0 <= r < n && atx <= readers[r] < ftx); */
+int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n);
+
+/* Writes the count and the n ids of ids[0 .. n) to a freelist page run of
+ * len bytes (the 0xFFFF count overflow when n >= 0xFFFF): what
+ * freelist_header() and freelist_decode() read back. The page id and flags
+ * are the caller's. 0, or -1 (nothing written) when they do not fit. */
+/*@ requires valid_ids: \valid_read(ids + (0 .. n - 1));
+    requires valid_page: \valid(page + (0 .. len - 1));
+    requires separated: \separated(ids + (0 .. n - 1), page + (0 .. len - 1));
+    assigns page[PAGE_OFF_COUNT .. len - 1];
+    ensures result: \result == 0 || \result == -1;
+    ensures fits: \result == 0 <==> FreelistIdsOffN(n) + 8 * n <= len;
+    ensures encodes: \result == 0 ==> FreelistEncodes(page, len, ids, n); */
+int freelist_encode(const uint64_t *ids, uint64_t n, uint8_t *page,
+                    size_t len);
+
 #endif

@@ -214,13 +214,44 @@ void node_write(const node *n, uint8_t *buf)
     }
 }
 
+#ifdef __FRAMAC__
+#include "../spec/node.acsl"
+#endif
+
+/* bbolt's splitIndex. The element size is computed inline (elem_size()'s
+ * value) so that WP sees it. For n >= 5 the result i is in [2, n - 3];
+ * the first part, inodes [0, i), fits threshold unless i == 2; and i is as
+ * late as possible: i == n - 3 or the first part plus inode i exceeds
+ * threshold. */
+/*@ requires valid: \valid_read(in + (0 .. n - 1));
+    requires threshold: threshold <= 0x4000000000000000;
+    assigns \nothing;
+    ensures small: n < 3 ==> \result == 0;
+    ensures upper: n >= 3 ==> \result <= n - 3;
+    ensures lower: n >= 5 ==> 2 <= \result;
+    ensures fits: \result > 2 ==> PartSize(in, is_leaf, \result) <= threshold;
+    ensures late: n >= 5 ==> \result == n - 3 ||
+      PartSize(in, is_leaf, \result) + ElemBytes(in, is_leaf, \result) > threshold;
+*/
 uint32_t node_split_index(const inode *in, uint32_t n, int is_leaf,
                           uint64_t threshold)
 {
     uint64_t sz = PAGE_HDR_SIZE;
     uint32_t i, index = 0;
+    /*@ loop invariant range: 0 <= i && (n >= MIN_KEYS_PER_PAGE ==> i <= n - MIN_KEYS_PER_PAGE);
+        loop invariant small: n < 3 ==> i == 0;
+        loop invariant index: i == 0 ? index == 0 : index == i - 1;
+        loop invariant size: sz == PartSize(in, is_leaf, i);
+        loop invariant fits: i >= 3 ==> sz <= threshold;
+        loop invariant prev: i >= 1 ==> PartSize(in, is_leaf, i - 1) <= sz;
+        loop invariant bound: sz <= threshold ||
+                              (i <= 2 && sz <= PAGE_HDR_SIZE + i * 0x20000000F);
+        loop assigns i, index, sz;
+        loop variant n - i; */
     for (i = 0; i + MIN_KEYS_PER_PAGE < n; i++) {
-        uint64_t el = elem_size(&in[i], is_leaf);
+        uint64_t el = (uint64_t)ELEM_SIZE + in[i].klen +
+                      (is_leaf ? in[i].vlen : 0);
+        //@ assert el: el == ElemBytes(in, is_leaf, i);
         index = i;
         if (index >= MIN_KEYS_PER_PAGE && sz + el > threshold)
             break;

@@ -249,17 +249,10 @@ static int commit_freelist(cbolt_tx *tx, uint64_t opgid)
     if (!ids)
         return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
     fl_copyall(&db->freelist, ids);
-    if (n < FREELIST_COUNT_OVERFLOW) {
-        uint64_t i;
-        st16(buf + PAGE_OFF_COUNT, (uint16_t)n);
-        for (i = 0; i < n; i++)
-            st64(buf + PAGE_HDR_SIZE + 8 * i, ids[i]);
-    } else {
-        uint64_t i;
-        st16(buf + PAGE_OFF_COUNT, FREELIST_COUNT_OVERFLOW);
-        st64(buf + PAGE_HDR_SIZE, n);
-        for (i = 0; i < n; i++)
-            st64(buf + PAGE_HDR_SIZE + 8 + 8 * i, ids[i]);
+    if (freelist_encode(ids, n, buf,
+                        (size_t)((fl_page_bytes(&db->freelist) / ps + 1) * ps))) {
+        free(ids);
+        return cb_error(CBOLT_ERR_NOMEM, "freelist: page too small");
     }
     free(ids);
     tx->meta.freelist = pgid;

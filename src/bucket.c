@@ -616,6 +616,30 @@ void cbolt_bucket_set_fill_percent(cbolt_bucket *b, double fill)
 
 /* ---- commit ----------------------------------------------------------- */
 
+/* Calls fn(arg, child) for every cached sub-bucket of b, in the map's
+ * order, until one fails. */
+static int each_child(cbolt_bucket *b, cbolt_bucket *arg,
+                      int (*fn)(cbolt_bucket *arg, cbolt_bucket *child))
+{
+    size_t i;
+    int rc = CBOLT_OK;
+    for (i = 0; rc == CBOLT_OK && i < b->children.cap; i++) {
+        cbolt_bucket *c;
+        if (b->children.keys[i] < 2)
+            continue;
+        for (c = (cbolt_bucket *)(uintptr_t)b->children.vals[i];
+             c && rc == CBOLT_OK; c = c->same_hash)
+            rc = fn(arg, c);
+    }
+    return rc;
+}
+
+static int child_rebalance(cbolt_bucket *parent, cbolt_bucket *child)
+{
+    (void)parent;
+    return bucket_rebalance(child);
+}
+
 int bucket_rebalance(cbolt_bucket *b)
 {
     node **list;
@@ -632,15 +656,7 @@ int bucket_rebalance(cbolt_bucket *b)
     for (i = 0; i < n && rc == CBOLT_OK; i++)
         rc = node_rebalance(list[i]);
     free(list);
-    for (i = 0; rc == CBOLT_OK && i < b->children.cap; i++) {
-        cbolt_bucket *c;
-        if (b->children.keys[i] < 2)
-            continue;
-        for (c = (cbolt_bucket *)(uintptr_t)b->children.vals[i];
-             c && rc == CBOLT_OK; c = c->same_hash)
-            rc = bucket_rebalance(c);
-    }
-    return rc;
+    return rc == CBOLT_OK ? each_child(b, b, child_rebalance) : rc;
 }
 
 static int inlineable(const cbolt_bucket *b)
@@ -710,16 +726,7 @@ static int spill_child(cbolt_bucket *b, cbolt_bucket *child)
 
 int bucket_spill(cbolt_bucket *b)
 {
-    size_t i;
-    int rc = CBOLT_OK;
-    for (i = 0; rc == CBOLT_OK && i < b->children.cap; i++) {
-        cbolt_bucket *c;
-        if (b->children.keys[i] < 2)
-            continue;
-        for (c = (cbolt_bucket *)(uintptr_t)b->children.vals[i];
-             c && rc == CBOLT_OK; c = c->same_hash)
-            rc = spill_child(b, c);
-    }
+    int rc = each_child(b, b, spill_child);
     if (rc != CBOLT_OK || !b->root_node)
         return rc;
     if ((rc = node_spill(b->root_node)) != CBOLT_OK)

@@ -1218,3 +1218,13 @@ void fz_pair_step(fz_pair *p, fin *in)
     }
     free(l.v);
 }
+
+void fz_options(uint8_t opt, cbolt_options *o, double *fill)
+{
+    static const uint32_t sizes[4] = {4096, 512, 1024, 256};
+    o->page_size = sizes[opt & 3];
+    o->no_freelist_sync = (opt >> 2) & 1;
+    o->no_grow_sync = (opt >> 3) & 1;
+    if (opt >> 4)
+        *fill = (opt >> 4) == 15 ? 1.0 : 0.1 + 0.06 * ((opt >> 4) - 1);
+}

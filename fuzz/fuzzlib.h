@@ -51,6 +51,12 @@ void fz_expect_rc(const char *op, int got, int want);
 /* Nonzero when FUZZ_TRACE is set in the environment: every compared
  * result is then printed to stderr ("trace: ..."). */
 int fz_tracing(void);
+
+/* Decodes the options byte the ops, crash and schedule harnesses start
+ * with: bits 0-1 page size (4096, 512, 1024, 256), bit 2 no_freelist_sync,
+ * bit 3 no_grow_sync, bits 4-7 fill percent (0: the default, left in
+ * *fill; 15: 1.0; else 0.1 + 0.06 * (v - 1)). */
+void fz_options(uint8_t opt, cbolt_options *o, double *fill);
 /* Hex of up to 32 bytes (with "...(N bytes)" after), in a static ring of
  * buffers: valid for the next few calls. */
 const char *fz_hex(const void *p, size_t n);

@@ -91,7 +91,6 @@ static void end_tx(ops_state *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const uint32_t sizes[4] = {4096, 512, 1024, 256};
     fin in = {data, size, 0};
     ops_state s;
     uint8_t opt = fin_u8(&in);
@@ -104,11 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s.budget = 256u << 10;
     s.o.vfs = simdisk_vfs(s.disk);
     s.o.timeout_ms = 1;
-    s.o.page_size = sizes[opt & 3];
-    s.o.no_freelist_sync = (opt >> 2) & 1;
-    s.o.no_grow_sync = (opt >> 3) & 1;
-    if (opt >> 4)
-        s.fill = (opt >> 4) == 15 ? 1.0 : 0.1 + 0.06 * ((opt >> 4) - 1);
+    fz_options(opt, &s.o, &s.fill);
     db_open(&s, "new file");
 
     while (fin_left(&in) > 0) {

@@ -170,29 +170,30 @@ static void visit_child(walker *w, const page_view *parent, uint32_t i,
     uint64_t id = page_branch_child(parent, i), ovf;
     const uint8_t *lo, *p, *k;
     uint32_t lolen, klen, bad;
+    size_t len;
     page_view pv;
     int rule;
 
     if (depth >= CBOLT_MAX_TREE_DEPTH)
         return problem(w, parent->id, RULE_TREE_DEPTH,
                        "tree deeper than %d levels", CBOLT_MAX_TREE_DEPTH);
-    if (id < 2 || id >= w->tx->meta.pgid)
-        return problem(w, parent->id, RULE_PAGE_ID_RANGE,
-                       "element %u points at page %llu", i,
-                       (unsigned long long)id);
+    rule = page_locate(w->tx->map->base, w->tx->db->page_size,
+                       w->tx->meta.pgid, id, &len);
+    if (rule == RULE_PAGE_ID_RANGE)
+        return problem(w, parent->id, rule, "element %u points at page %llu",
+                       i, (unsigned long long)id);
     p = w->tx->map->base + id * w->tx->db->page_size;
-    if (ld64(p + PAGE_OFF_ID) != id)
-        return problem(w, id, RULE_PAGE_ID_MISMATCH, "header says page %llu",
+    if (rule == RULE_PAGE_ID_MISMATCH)
+        return problem(w, id, rule, "header says page %llu",
                        (unsigned long long)ld64(p + PAGE_OFF_ID));
     ovf = ld32(p + PAGE_OFF_OVERFLOW);
-    if (ovf >= w->tx->meta.pgid - id)
-        return problem(w, id, RULE_PAGE_FILE_RANGE,
+    if (rule != RULE_OK)
+        return problem(w, id, rule,
                        "overflow %llu runs past the high-water mark",
                        (unsigned long long)ovf);
     if (!mark_run(w, id, ovf))
         return;
-    rule = page_validate(p, (size_t)((ovf + 1) * w->tx->db->page_size),
-                         PV_BRANCH | PV_LEAF, &pv, &bad);
+    rule = page_validate(p, len, PV_BRANCH | PV_LEAF, &pv, &bad);
     if (rule != RULE_OK)
         return problem(w, id, rule, "element %u", bad);
     pv.id = id;

@@ -182,6 +182,40 @@ int page_validate(const uint8_t *data, size_t len, unsigned want,
     return rule;
 }
 
+int page_locate(const uint8_t *base, uint64_t page_size, uint64_t hwm,
+                uint64_t pgid, size_t *len)
+{
+    const uint8_t *p;
+    uint64_t ovf;
+    if (pgid < 2 || pgid >= hwm)
+        return RULE_PAGE_ID_RANGE;
+    //@ assert inside: pgid * page_size + page_size <= hwm * page_size;
+    //@ assert header: pgid * page_size + PAGE_HDR_SIZE <= hwm * page_size;
+    p = base + pgid * page_size;
+    if (ld64(p + PAGE_OFF_ID) != pgid)
+        return RULE_PAGE_ID_MISMATCH;
+    ovf = ld32(p + PAGE_OFF_OVERFLOW);
+    if (ovf >= hwm - pgid)
+        return RULE_PAGE_FILE_RANGE;
+    //@ assert run: (ovf + 1) * page_size <= (hwm - pgid) * page_size;
+    *len = (size_t)((ovf + 1) * page_size);
+    return RULE_OK;
+}
+
+int page_read(const uint8_t *base, uint64_t page_size, uint64_t hwm,
+              uint64_t pgid, unsigned want, page_view *pv, uint32_t *bad)
+{
+    size_t len;
+    int rule = page_locate(base, page_size, hwm, pgid, &len);
+    *bad = 0;
+    if (rule != RULE_OK)
+        return rule;
+    rule = page_validate(base + pgid * page_size, len, want, pv, bad);
+    if (rule == RULE_OK)
+        pv->id = pgid;
+    return rule;
+}
+
 void page_key(const page_view *p, uint32_t i, const uint8_t **k,
               uint32_t *klen)
 {

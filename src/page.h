@@ -54,6 +54,63 @@ typedef struct page_view {
 int page_validate(const uint8_t *data, size_t len, unsigned want,
                   page_view *pv, uint32_t *bad);
 
+/* Locates page pgid in a mapping of hwm pages of page_size bytes at base
+ * (hwm is the meta's pgid): checks page-id-range (2 <= pgid < hwm),
+ * page-id-mismatch (the header names pgid) and page-file-range (the
+ * overflow run ends before hwm), in that order. On RULE_OK, *len is the
+ * run's length, (overflow + 1) * page_size, and the run lies inside the
+ * mapping. The caller validates the run with page_validate(). */
+/*@ requires ps: PAGE_HDR_SIZE <= page_size;
+    requires fits: hwm * page_size <= SIZE_MAX;
+    requires valid_map: \valid_read(base + (0 .. hwm * page_size - 1));
+    requires valid_out: \valid(len);
+    requires separated: \separated(len, base + (0 .. hwm * page_size - 1));
+    assigns *len;
+    ensures ok_iff: \result == RULE_OK <==>
+      PageRunInFile(base, page_size, hwm, pgid);
+    ensures len: \result == RULE_OK ==>
+      *len == PageRunLen(base, page_size, pgid) &&
+      pgid * page_size + *len <= hwm * page_size;
+    behavior id_range:
+      assumes !(2 <= pgid < hwm);
+      ensures \result == RULE_PAGE_ID_RANGE;
+    behavior id_mismatch:
+      assumes 2 <= pgid < hwm;
+      assumes LD64(PageAt(base, page_size, pgid) + PAGE_OFF_ID) != pgid;
+      ensures \result == RULE_PAGE_ID_MISMATCH;
+    behavior file_range:
+      assumes 2 <= pgid < hwm;
+      assumes LD64(PageAt(base, page_size, pgid) + PAGE_OFF_ID) == pgid;
+      assumes PageOverflow(PageAt(base, page_size, pgid)) >= hwm - pgid;
+      ensures \result == RULE_PAGE_FILE_RANGE;
+    behavior ok:
+      assumes PageRunInFile(base, page_size, hwm, pgid);
+      ensures \result == RULE_OK;
+    complete behaviors;
+    disjoint behaviors; */
+int page_locate(const uint8_t *base, uint64_t page_size, uint64_t hwm,
+                uint64_t pgid, size_t *len);
+
+/* page_locate(), then page_validate() on the run: RULE_OK exactly when
+ * page pgid is well formed for this page size and high-water mark
+ * (PageWellFormedAt). *pv is the page's view and *bad as for
+ * page_validate(); *bad is 0 for the three rules of page_locate(). */
+/*@ requires ps: PAGE_HDR_SIZE <= page_size;
+    requires fits: hwm * page_size <= SIZE_MAX;
+    requires valid_map: \valid_read(base + (0 .. hwm * page_size - 1));
+    requires valid_out: \valid(pv) && \valid(bad);
+    requires separated: \separated(pv, bad, base + (0 .. hwm * page_size - 1));
+    assigns *pv, *bad;
+    ensures ok_iff: \result == RULE_OK <==>
+      PageWellFormedAt(base, page_size, hwm, pgid, want);
+    ensures view: \result == RULE_OK ==>
+      pv->data == PageAt(base, page_size, pgid) &&
+      pv->len == PageRunLen(base, page_size, pgid) && pv->id == pgid &&
+      PageViewWellFormed(pv, want);
+    ensures bad_ok: \result == RULE_OK ==> *bad == 0; */
+int page_read(const uint8_t *base, uint64_t page_size, uint64_t hwm,
+              uint64_t pgid, unsigned want, page_view *pv, uint32_t *bad);
+
 /* Accessors for a validated page. */
 /*@ requires valid: \valid_read(p);
     assigns \result \from p->data, i;

@@ -431,40 +431,57 @@ int cbolt_tx_stats_get(const cbolt_tx *tx, cbolt_tx_stats *out)
     return CBOLT_OK;
 }
 
+/* The corruption error for page pgid breaking rule (page_locate()'s
+ * rules, or page_validate()'s at element bad). */
+static int tree_page_corrupt(const cbolt_tx *tx, uint64_t pgid, int rule,
+                             uint32_t bad)
+{
+    const uint8_t *p = tx->map->base + pgid * tx->db->page_size;
+    switch (rule) {
+    case RULE_PAGE_ID_RANGE:
+        return cb_corrupt(pgid, rule, "page id outside [2, %llu)",
+                          (unsigned long long)tx->meta.pgid);
+    case RULE_PAGE_ID_MISMATCH:
+        return cb_corrupt(pgid, rule, "header says page %llu",
+                          (unsigned long long)ld64(p + PAGE_OFF_ID));
+    case RULE_PAGE_FILE_RANGE:
+        return cb_corrupt(pgid, rule,
+                          "overflow %llu runs past the high-water mark %llu",
+                          (unsigned long long)ld32(p + PAGE_OFF_OVERFLOW),
+                          (unsigned long long)tx->meta.pgid);
+    default:
+        return cb_corrupt(pgid, rule, "element %u", bad);
+    }
+}
+
+/* Page pgid as a branch or leaf page: page_locate() every time, and
+ * page_read() (PageWellFormedAt, spec/page.acsl) the first time the
+ * mapping serves it (map->checked). */
 int tx_tree_page(cbolt_tx *tx, uint64_t pgid, page_view *pv)
 {
-    uint64_t ps = tx->db->page_size, ovf, len;
+    uint64_t ps = tx->db->page_size;
     const uint8_t *p;
-    uint32_t bad;
+    size_t len;
+    uint32_t bad = 0;
     int rule;
 
-    if (pgid < 2 || pgid >= tx->meta.pgid)
-        return cb_corrupt(pgid, RULE_PAGE_ID_RANGE,
-                          "page id outside [2, %llu)",
-                          (unsigned long long)tx->meta.pgid);
+    rule = page_locate(tx->map->base, ps, tx->meta.pgid, pgid, &len);
+    if (rule != RULE_OK)
+        return tree_page_corrupt(tx, pgid, rule, bad);
     p = tx->map->base + pgid * ps;
-    if (ld64(p + PAGE_OFF_ID) != pgid)
-        return cb_corrupt(pgid, RULE_PAGE_ID_MISMATCH, "header says page %llu",
-                          (unsigned long long)ld64(p + PAGE_OFF_ID));
-    ovf = ld32(p + PAGE_OFF_OVERFLOW);
-    if (ovf >= tx->meta.pgid - pgid)
-        return cb_corrupt(pgid, RULE_PAGE_FILE_RANGE,
-                          "overflow %llu runs past the high-water mark %llu",
-                          (unsigned long long)ovf,
-                          (unsigned long long)tx->meta.pgid);
-    len = (ovf + 1) * ps;
     tx->stats.page_count++;
     if (__atomic_load_n(&tx->map->checked[pgid], __ATOMIC_RELAXED)) {
         pv->data = p;
-        pv->len = (size_t)len;
+        pv->len = len;
         pv->id = pgid;
         pv->flags = ld16(p + PAGE_OFF_FLAGS);
         pv->count = ld16(p + PAGE_OFF_COUNT);
         return CBOLT_OK;
     }
-    rule = page_validate(p, (size_t)len, PV_BRANCH | PV_LEAF, pv, &bad);
+    rule = page_read(tx->map->base, ps, tx->meta.pgid, pgid,
+                     PV_BRANCH | PV_LEAF, pv, &bad);
     if (rule != RULE_OK)
-        return cb_corrupt(pgid, rule, "element %u", bad);
+        return tree_page_corrupt(tx, pgid, rule, bad);
     __atomic_store_n(&tx->map->checked[pgid], 1, __ATOMIC_RELAXED);
     return CBOLT_OK;
 }

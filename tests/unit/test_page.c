@@ -188,6 +188,51 @@ TEST(mutations_stay_in_bounds)
     }
 }
 
+/* page_locate() and page_read(): the rules page-id-range,
+ * page-id-mismatch and page-file-range against a high-water mark, in that
+ * order, then the page's own rules; the run's length counts overflow. */
+TEST(locate_in_file)
+{
+    enum { PS = 256, HWM = 6 };
+    static uint8_t map[PS * HWM];
+    const tkv kv[] = {{"a", "1", 0, 0}, {"b", "2", 0, 0}};
+    page_view pv;
+    uint32_t bad;
+    size_t len = 0;
+    memset(map, 0, sizeof map);
+    build_page(map + 2 * PS, PS, 2, PAGE_LEAF, kv, 2);
+    build_page(map + 3 * PS, 2 * PS, 3, PAGE_LEAF, kv, 2);
+    st32(map + 3 * PS + PAGE_OFF_OVERFLOW, 1);      /* pages 3 and 4 */
+    build_page(map + 5 * PS, PS, 9, PAGE_LEAF, kv, 2); /* header says 9 */
+
+    CHECK_EQ(page_locate(map, PS, HWM, 2, &len), RULE_OK);
+    CHECK_EQ(len, PS);
+    CHECK_EQ(page_locate(map, PS, HWM, 3, &len), RULE_OK);
+    CHECK_EQ(len, 2 * PS);
+    CHECK_EQ(page_locate(map, PS, HWM, 0, &len), RULE_PAGE_ID_RANGE);
+    CHECK_EQ(page_locate(map, PS, HWM, 1, &len), RULE_PAGE_ID_RANGE);
+    CHECK_EQ(page_locate(map, PS, HWM, HWM, &len), RULE_PAGE_ID_RANGE);
+    CHECK_EQ(page_locate(map, PS, HWM, UINT64_MAX, &len), RULE_PAGE_ID_RANGE);
+    CHECK_EQ(page_locate(map, PS, HWM, 5, &len), RULE_PAGE_ID_MISMATCH);
+    /* An overflow run that ends exactly at the mark, then one past it. */
+    CHECK_EQ(page_locate(map, PS, 5, 3, &len), RULE_OK);
+    CHECK_EQ(page_locate(map, PS, 4, 3, &len), RULE_PAGE_FILE_RANGE);
+    st32(map + 2 * PS + PAGE_OFF_OVERFLOW, 0xFFFFFFFFu);
+    CHECK_EQ(page_locate(map, PS, HWM, 2, &len), RULE_PAGE_FILE_RANGE);
+    st32(map + 2 * PS + PAGE_OFF_OVERFLOW, 0);
+
+    CHECK_EQ(page_read(map, PS, HWM, 3, PV_LEAF, &pv, &bad), RULE_OK);
+    CHECK(pv.data == map + 3 * PS && pv.len == 2 * PS && pv.id == 3);
+    CHECK_EQ(pv.count, 2);
+    CHECK_EQ(page_read(map, PS, HWM, 3, PV_BRANCH, &pv, &bad), RULE_PAGE_TYPE);
+    CHECK_EQ(page_read(map, PS, HWM, 5, PV_LEAF, &pv, &bad),
+             RULE_PAGE_ID_MISMATCH);
+    CHECK_EQ(bad, 0);
+    st32(map + 2 * PS + PAGE_HDR_SIZE + LEAF_OFF_KSIZE, PS); /* key past end */
+    CHECK_EQ(page_read(map, PS, HWM, 2, PV_LEAF, &pv, &bad), RULE_ELEM_BOUNDS);
+    CHECK_EQ(bad, 0);
+}
+
 int main(void)
 {
     unit_suite = "page";
@@ -200,5 +245,6 @@ int main(void)
     RUN(branch);
     RUN(key_cmp_order);
     RUN(mutations_stay_in_bounds);
+    RUN(locate_in_file);
     return unit_total_failed ? 1 : 0;
 }

@@ -182,7 +182,7 @@ static void pending_remove(fl *f, size_t i)
 
 int fl_release(fl *f, const uint64_t *readers, size_t n)
 {
-    size_t i, j, k = 0, total = fl_pending_count(f);
+    size_t i, k = 0, total = fl_pending_count(f);
     uint64_t *m;
     int rc;
     if (total == 0)
@@ -191,16 +191,11 @@ int fl_release(fl *f, const uint64_t *readers, size_t n)
         return CBOLT_ERR_NOMEM;
     for (i = 0; i < f->npend;) {
         fl_pending *p = &f->pend[i];
-        for (j = 0; j < p->n;) {
-            if (!fl_unseen(p->alloctx[j], p->txid, readers, n)) {
-                j++;
-                continue;
-            }
-            m[k++] = p->ids[j];
-            p->ids[j] = p->ids[p->n - 1];
-            p->alloctx[j] = p->alloctx[p->n - 1];
-            p->n--;
-        }
+        size_t kept;
+        /* the ids no reader can see go to m; the others stay, in order */
+        k += pending_release(p->ids, p->alloctx, p->n, p->txid, readers, n,
+                             m + k, &kept);
+        p->n = kept;
         if (p->n == 0)
             pending_remove(f, i);
         else

@@ -61,7 +61,7 @@ int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
 /* fl_unseen() (freelist.h): 1 when no reader of readers[0..n) (sorted
  * ascending) has atx <= r < ftx. */
 /* Frees every pending id that no reader of readers[0..n) (sorted) can
- * see. */
+ * see: pending_release() (freelist.h) on each pending set. */
 int fl_release(fl *f, const uint64_t *readers, size_t n);
 /* Records that txid allocated the run at pgid above the high-water mark
  * (no older reader can see it, so once freed it may be released in the

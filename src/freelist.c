@@ -1,7 +1,8 @@
 /*
  * freelist.c - freelist page decoding, validation and encoding, and the
  * allocator's pure functions on sorted id arrays (find the lowest run,
- * remove a run, merge) and on reader txids (fl_unseen).
+ * remove a run, merge), on reader txids (fl_unseen) and on pending sets
+ * (pending_release).
  *
  * Owns: freelist-count (including the 0xFFFF count overflow), freelist-
  * range and freelist-order.
@@ -51,12 +52,13 @@ int freelist_decode(const uint8_t *page, size_t ids_off, uint64_t n,
     *bad = 0;
     /*@ loop invariant range: 0 <= i <= n;
         loop invariant decoded: \forall integer k; 0 <= k < i ==>
-                                ids[k] == LD64(page + ids_off + 8 * k);
+                                ids[k] == LD64(page + (ids_off + 8 * k));
         loop invariant in_range: FreelistIdsInRange(ids, i, hwm);
         loop assigns i, ids[0 .. n - 1];
         loop variant n - i; */
     for (i = 0; i < n; i++) {
         ids[i] = ld64(page + ids_off + 8u * i);
+        //@ assert decoded: ids[i] == LD64(page + (ids_off + 8 * i));
         if (ids[i] < 2 || ids[i] >= hwm) {
             *bad = i;
             return RULE_FREELIST_RANGE;
@@ -159,6 +161,74 @@ int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n)
             hi = mid;
     }
     return lo == n || readers[lo] >= ftx;
+}
+
+size_t pending_release(uint64_t *ids, uint64_t *atx, size_t n, uint64_t ftx,
+                       const uint64_t *readers, size_t nr, uint64_t *out,
+                       size_t *kept)
+{
+    size_t j, k = 0, w = 0;
+    /*@ loop invariant tail: \forall integer i; j <= i < n ==>
+            ids[i] == \at(ids[i], Pre) && atx[i] == \at(atx[i], Pre);
+        loop invariant out_all: \forall integer i; 0 <= i < j &&
+            Unseen{Pre}(\at(atx[i], Pre), ftx, readers, nr) ==>
+            In(\at(ids[i], Pre), out, k);
+        loop invariant kept_all: \forall integer i; 0 <= i < j &&
+            !Unseen{Pre}(\at(atx[i], Pre), ftx, readers, nr) ==>
+            PendingIn(\at(ids[i], Pre), \at(atx[i], Pre), ids, atx, w);
+        loop invariant out_only: \forall integer i; 0 <= i < k ==>
+            PendingUnseen{Pre}(out[i], ids, atx, n, ftx, readers, nr);
+        loop invariant kept_only: \forall integer i; 0 <= i < w ==>
+            PendingSeen{Pre}(ids[i], atx[i], ids, atx, n, ftx, readers, nr);
+        loop invariant range: 0 <= w <= j <= n && k + w == j;
+        loop assigns j, k, w, ids[0 .. n - 1], atx[0 .. n - 1],
+                     out[0 .. n - 1];
+        loop variant n - j; */
+    for (j = 0; j < n; j++) {
+        if (fl_unseen(atx[j], ftx, readers, nr)) {
+            //@ assert unseen: \let jj = j; Unseen{Pre}(\at(atx[jj], Pre), ftx, readers, nr);
+            out[k++] = ids[j];
+            //@ assert moved: \let jj = j; out[k - 1] == \at(ids[jj], Pre);
+            /*@ assert frame_out: \forall integer i; 0 <= i < k - 1 ==>
+                    out[i] == \at(out[i], LoopCurrent); */
+            /*@ assert frame_ids: \forall integer i; 0 <= i < n ==>
+                    ids[i] == \at(ids[i], LoopCurrent) &&
+                    atx[i] == \at(atx[i], LoopCurrent); */
+            /*@ assert out_all: \forall integer i; 0 <= i <= j &&
+                    Unseen{Pre}(\at(atx[i], Pre), ftx, readers, nr) ==>
+                    In(\at(ids[i], Pre), out, k); */
+            /*@ assert kept_all: \forall integer i; 0 <= i <= j &&
+                    !Unseen{Pre}(\at(atx[i], Pre), ftx, readers, nr) ==>
+                    PendingIn(\at(ids[i], Pre), \at(atx[i], Pre), ids, atx, w); */
+            /*@ assert out_only: \forall integer i; 0 <= i < k ==>
+                    PendingUnseen{Pre}(out[i], ids, atx, n, ftx, readers, nr); */
+            /*@ assert kept_only: \forall integer i; 0 <= i < w ==>
+                    PendingSeen{Pre}(ids[i], atx[i], ids, atx, n, ftx, readers, nr); */
+        } else {
+            //@ assert seen: \let jj = j; !Unseen{Pre}(\at(atx[jj], Pre), ftx, readers, nr);
+            ids[w] = ids[j];
+            atx[w] = atx[j];
+            w++;
+            //@ assert kept: \let jj = j; ids[w - 1] == \at(ids[jj], Pre) && atx[w - 1] == \at(atx[jj], Pre);
+            /*@ assert frame_out: \forall integer i; 0 <= i < n ==>
+                    out[i] == \at(out[i], LoopCurrent); */
+            /*@ assert frame_ids: \forall integer i; 0 <= i < n && i != w - 1 ==>
+                    ids[i] == \at(ids[i], LoopCurrent) &&
+                    atx[i] == \at(atx[i], LoopCurrent); */
+            /*@ assert out_all: \forall integer i; 0 <= i <= j &&
+                    Unseen{Pre}(\at(atx[i], Pre), ftx, readers, nr) ==>
+                    In(\at(ids[i], Pre), out, k); */
+            /*@ assert kept_all: \forall integer i; 0 <= i <= j &&
+                    !Unseen{Pre}(\at(atx[i], Pre), ftx, readers, nr) ==>
+                    PendingIn(\at(ids[i], Pre), \at(atx[i], Pre), ids, atx, w); */
+            /*@ assert out_only: \forall integer i; 0 <= i < k ==>
+                    PendingUnseen{Pre}(out[i], ids, atx, n, ftx, readers, nr); */
+            /*@ assert kept_only: \forall integer i; 0 <= i < w ==>
+                    PendingSeen{Pre}(ids[i], atx[i], ids, atx, n, ftx, readers, nr); */
+        }
+    }
+    *kept = w;
+    return k;
 }
 
 /* Little-endian stores by division, so that WP sees the value they store

@@ -58,12 +58,12 @@ int freelist_header(const uint8_t *page, size_t len, uint64_t *n,
     ensures not_ok: \result != RULE_OK ==>
                 !(FreelistIdsInRange(ids, n, hwm) && SortedUnique(ids, n));
     ensures decoded: \result != RULE_FREELIST_RANGE ==>
-      \forall integer i; 0 <= i < n ==> ids[i] == LD64(page + ids_off + 8 * i);
+      \forall integer i; 0 <= i < n ==> ids[i] == LD64(page + (ids_off + 8 * i));
     ensures bad_ok: \result == RULE_OK ==> *bad == 0;
     ensures bad_range: \result == RULE_FREELIST_RANGE ==>
       *bad < n && !(2 <= ids[*bad] < hwm) &&
       FreelistIdsInRange(ids, *bad, hwm) &&
-      ids[*bad] == LD64(page + ids_off + 8 * *bad);
+      ids[*bad] == LD64(page + (ids_off + 8 * *bad));
     ensures bad_order: \result == RULE_FREELIST_ORDER ==>
       0 < *bad < n && ids[*bad - 1] >= ids[*bad] && SortedUnique(ids, *bad); */
 int freelist_decode(const uint8_t *page, size_t ids_off, uint64_t n,
@@ -144,9 +144,28 @@ void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
     requires sorted: Ascending(readers, n);
     assigns \nothing;
     ensures bool: \result == 0 || \result == 1;
-    ensures unseen: \result != 0 <==>
-      !(\exists integer r; 0 <= r < n && atx <= readers[r] < ftx); */
+    ensures unseen: \result != 0 <==> Unseen(atx, ftx, readers, n); */
 int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n);
+
+/* Releases the pending set ids/atx[0 .. n) freed by transaction ftx
+ * (atx[j] allocated ids[j], alloc.c's fl_pending): moves the id of every
+ * entry that no reader of readers[0 .. nr) (sorted ascending) can see
+ * (fl_unseen) to out[0 .. \result), and keeps the other entries, in
+ * their order, in ids/atx[0 .. *kept). \result + *kept == n. */
+/*@ requires valid: \valid(ids + (0 .. n - 1)) && \valid(atx + (0 .. n - 1)) &&
+                    \valid(out + (0 .. n - 1)) && \valid(kept) &&
+                    \valid_read(readers + (0 .. nr - 1));
+    requires separated: \separated(ids + (0 .. n - 1), atx + (0 .. n - 1),
+                                   out + (0 .. n - 1), readers + (0 .. nr - 1),
+                                   kept);
+    requires sorted: Ascending(readers, nr);
+    assigns ids[0 .. n - 1], atx[0 .. n - 1], out[0 .. n - 1], *kept;
+    ensures count: \result + *kept == n;
+    ensures released: PendingReleased{Pre,Post}(ids, atx, n, ftx, readers, nr,
+                                                out, \result, *kept); */
+size_t pending_release(uint64_t *ids, uint64_t *atx, size_t n, uint64_t ftx,
+                       const uint64_t *readers, size_t nr, uint64_t *out,
+                       size_t *kept);
 
 /* Writes the count and the n ids of ids[0 .. n) to a freelist page run of
  * len bytes (the 0xFFFF count overflow when n >= 0xFFFF): what

@@ -58,6 +58,92 @@ TEST(unseen_predicate)
     CHECK(fl_unseen(0, 100, readers, 0)); /* no reader at all */
 }
 
+TEST(pending_release_stable)
+{
+    /* pending set of tx 10; readers 5 and 10: an entry (id, atx) stays
+     * exactly when a reader r has atx <= r < 10, i.e. r == 5 and atx <= 5 */
+    uint64_t readers[] = {5, 10};
+    uint64_t ids[] = {20, 21, 22, 23, 24, 25, 26};
+    uint64_t atx[] = {0, 5, 6, 10, 3, 9, 11};
+    uint64_t out[7];
+    size_t kept = 99;
+    CHECK_EQ(pending_release(ids, atx, 7, 10, readers, 2, out, &kept), 4);
+    CHECK_EQ(kept, 3);
+    /* kept in their order, with their allocating tx */
+    CHECK(ids[0] == 20 && ids[1] == 21 && ids[2] == 24);
+    CHECK(atx[0] == 0 && atx[1] == 5 && atx[2] == 3);
+    /* released in their order: 6 > 5 (reader 5 before the allocation),
+     * 10 (reader 10 is not before the free), 9, 11 */
+    CHECK(out[0] == 22 && out[1] == 23 && out[2] == 25 && out[3] == 26);
+    /* again, reader 5 only: nothing more to release */
+    CHECK_EQ(pending_release(ids, atx, kept, 10, readers, 1, out, &kept), 0);
+    CHECK_EQ(kept, 3);
+    /* boundary: a reader exactly at the free (r == F) does not see it, a
+     * reader at the allocation (r == A) does */
+    {
+        uint64_t r1[] = {7}, i1[] = {30, 31}, a1[] = {7, 8}, o1[2];
+        CHECK_EQ(pending_release(i1, a1, 2, 7, r1, 1, o1, &kept), 2);
+        CHECK_EQ(kept, 0);
+        CHECK(o1[0] == 30 && o1[1] == 31);
+        i1[0] = 30; i1[1] = 31; a1[0] = 7; a1[1] = 8;
+        CHECK_EQ(pending_release(i1, a1, 2, 8, r1, 1, o1, &kept), 1);
+        CHECK_EQ(kept, 1);
+        CHECK(i1[0] == 30 && a1[0] == 7 && o1[0] == 31);
+    }
+    /* no reader: everything goes; empty set: nothing */
+    {
+        uint64_t i2[] = {40, 41, 42}, a2[] = {0, 0, 0}, o2[3];
+        CHECK_EQ(pending_release(i2, a2, 3, 50, NULL, 0, o2, &kept), 3);
+        CHECK_EQ(kept, 0);
+        CHECK(o2[0] == 40 && o2[1] == 41 && o2[2] == 42);
+        CHECK_EQ(pending_release(i2, a2, 0, 50, readers, 2, o2, &kept), 0);
+        CHECK_EQ(kept, 0);
+    }
+    /* every entry seen: all kept, in order */
+    {
+        uint64_t r3[] = {1, 2, 3}, i3[] = {9, 7, 8}, a3[] = {0, 1, 2}, o3[3];
+        CHECK_EQ(pending_release(i3, a3, 3, 4, r3, 3, o3, &kept), 0);
+        CHECK_EQ(kept, 3);
+        CHECK(i3[0] == 9 && i3[1] == 7 && i3[2] == 8);
+        CHECK(a3[0] == 0 && a3[1] == 1 && a3[2] == 2);
+    }
+}
+
+TEST(release_keeps_seen_pending)
+{
+    /* fl_release through pending_release: two pending sets, a reader that
+     * sees part of each; what stays pending is released later */
+    uint64_t readers[] = {8};
+    fl f;
+    fl_init(&f);
+    CHECK_EQ(fl_load(&f, NULL, 0), CBOLT_OK);
+    CHECK_EQ(fl_note_alloc(&f, 9, 50), CBOLT_OK);
+    CHECK_EQ(fl_free(&f, 9, 40, 1, 0), CBOLT_OK);  /* 40, 41: atx 0, seen */
+    CHECK_EQ(fl_free(&f, 9, 50, 0, 0), CBOLT_OK);  /* atx 9 > 8: unseen */
+    CHECK_EQ(fl_free(&f, 10, 60, 0, 0), CBOLT_OK); /* atx 0: seen */
+    CHECK_EQ(fl_free(&f, 12, 70, 0, 0), CBOLT_OK); /* atx 0: seen */
+    CHECK_EQ(fl_release(&f, readers, 1), CBOLT_OK);
+    CHECK_EQ(fl_free_count(&f), 1);
+    CHECK(has_free(&f, 50));
+    CHECK_EQ(fl_pending_count(&f), 4);
+    CHECK_EQ(f.npend, 3);
+    CHECK(f.pend[0].n == 2 && f.pend[0].ids[0] == 40 && f.pend[0].ids[1] == 41);
+    {
+        uint64_t later[] = {10};  /* sees 70 (freed by 12) only */
+        CHECK_EQ(fl_release(&f, later, 1), CBOLT_OK);
+        CHECK_EQ(fl_free_count(&f), 4);
+        CHECK(has_free(&f, 40) && has_free(&f, 41) && has_free(&f, 60));
+        CHECK(!has_free(&f, 70));
+        CHECK_EQ(fl_pending_count(&f), 1);
+        CHECK_EQ(f.npend, 1);
+    }
+    CHECK_EQ(fl_release(&f, NULL, 0), CBOLT_OK);
+    CHECK_EQ(fl_free_count(&f), 5);
+    CHECK(f.ids[0] == 40 && f.ids[4] == 70);
+    CHECK_EQ(f.npend, 0);
+    fl_destroy(&f);
+}
+
 TEST(free_release_rollback)
 {
     uint64_t readers[] = {6};
@@ -102,6 +188,8 @@ int main(void)
     RUN(lowest_run);
     RUN(merge_sorted);
     RUN(unseen_predicate);
+    RUN(pending_release_stable);
+    RUN(release_keeps_seen_pending);
     RUN(free_release_rollback);
     return unit_total_failed ? 1 : 0;
 }

@@ -1,0 +1,89 @@
+/*
+ * proofs/roundtrip.c - the freelist page round trip as one WP goal set:
+ * freelist_encode() writes n ids, freelist_header() reads the count back
+ * (n, including the 0xFFFF count overflow), freelist_decode() reads the
+ * ids back (out[i] == ids[i]), and accepts them exactly when they are
+ * sorted, unique and in [2, hwm).
+ *
+ * Proof-only harness: it is not part of the library. It is proved with
+ * src/freelist.c (whose contracts it calls) and compiled into the unit
+ * test tests/unit/test_freelist.c, which runs it.
+ */
+#include "../src/freelist.h"
+
+/* Encodes ids[0 .. n) into page (len bytes), then reads them back into
+ * out. -1 when they do not fit len (nothing written); otherwise *count is
+ * the count freelist_header() read and the result is freelist_decode()'s
+ * rule (RULE_OK, RULE_FREELIST_RANGE or RULE_FREELIST_ORDER), or
+ * RULE_FREELIST_COUNT if freelist_header() refused the page (never: the
+ * assertion header_ok and the clause "result" prove it). */
+/*@ requires valid_ids: \valid_read(ids + (0 .. n - 1));
+    requires valid_page: \valid(page + (0 .. len - 1));
+    requires valid_out: \valid(out + (0 .. n - 1)) && \valid(count);
+    requires separated: \separated(ids + (0 .. n - 1), page + (0 .. len - 1),
+                                   out + (0 .. n - 1), count);
+    assigns page[PAGE_OFF_COUNT .. len - 1], out[0 .. n - 1], *count;
+    ensures fits: \result == -1 <==> !(FreelistIdsOffN(n) + 8 * n <= len);
+    ensures result: \result == -1 || \result == RULE_OK ||
+                    \result == RULE_FREELIST_RANGE ||
+                    \result == RULE_FREELIST_ORDER;
+    ensures count: \result != -1 ==> *count == n;
+    ensures decoded: \result != -1 && \result != RULE_FREELIST_RANGE ==>
+      \forall integer i; 0 <= i < n ==> out[i] == ids[i];
+    ensures ok: \result != -1 ==>
+      (\result == RULE_OK <==>
+       SortedUnique(ids, n) && FreelistIdsInRange(ids, n, hwm));
+    ensures ok_decoded: \result == RULE_OK ==>
+      \forall integer i; 0 <= i < n ==> out[i] == ids[i]; */
+int freelist_roundtrip(const uint64_t *ids, uint64_t n, uint64_t hwm,
+                       uint8_t *page, size_t len, uint64_t *out,
+                       uint64_t *count);
+
+/* A lemma as a function: an array equal to a sorted, unique one is sorted
+ * and unique. It does nothing; its contract is proved on its own, so that
+ * the round trip's goal only has to meet its precondition. */
+/*@ requires sorted: SortedUnique(a, n);
+    requires same: \forall integer i; 0 <= i < n ==> a[i] == b[i];
+    assigns \nothing;
+    ensures sorted: SortedUnique(b, n); */
+static void sorted_same(const uint64_t *a, const uint64_t *b, uint64_t n)
+{
+    (void)a;
+    (void)b;
+    (void)n;
+}
+
+int freelist_roundtrip(const uint64_t *ids, uint64_t n, uint64_t hwm,
+                       uint8_t *page, size_t len, uint64_t *out,
+                       uint64_t *count)
+{
+    uint64_t bad;
+    size_t off;
+    int rc;
+    if (freelist_encode(ids, n, page, len) != 0)
+        return -1;
+    rc = freelist_header(page, len, count, &off);
+    //@ assert header_ok: rc == RULE_OK;
+    if (rc != RULE_OK)
+        return rc;
+    //@ assert count: *count == n;
+    //@ assert offset: off == FreelistIdsOff(page);
+    /*@ assert stored: \forall integer i; 0 <= i < n ==>
+            LD64(page + (off + 8 * i)) == ids[i]; */
+    rc = freelist_decode(page, off, *count, hwm, out, &bad);
+    /*@ assert same: rc != RULE_FREELIST_RANGE ==>
+            \forall integer i; 0 <= i < n ==> out[i] == ids[i]; */
+    /*@ assert range_bad: rc == RULE_FREELIST_RANGE ==>
+            bad < n && out[bad] == ids[bad] && !(2 <= ids[bad] < hwm); */
+    //@ assert range: rc == RULE_FREELIST_RANGE ==> !FreelistIdsInRange(ids, n, hwm);
+    /*@ assert order_bad: rc == RULE_FREELIST_ORDER ==>
+            0 < bad < n && ids[bad - 1] >= ids[bad]; */
+    //@ assert order: rc == RULE_FREELIST_ORDER ==> !SortedUnique(ids, n);
+    if (rc == RULE_OK)
+        sorted_same(out, ids, n);
+    /*@ assert ok_range: rc == RULE_OK ==> \forall integer i;
+            0 <= i < n ==> 2 <= ids[i] < hwm; */
+    //@ assert ok_unique: rc == RULE_OK ==> SortedUnique(ids, n);
+    //@ assert ok_in_range: rc == RULE_OK ==> FreelistIdsInRange(ids, n, hwm);
+    return rc;
+}

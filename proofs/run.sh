@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # proofs/run.sh - proves the ACSL contracts of page.c, meta.c,
-# freelist.c and node_split_index() of node.c (and the loads of format.h
+# freelist.c and the node split of node.c (and the loads of format.h
 # they use) with Frama-C WP.
 #
 #   bash proofs/run.sh                 every module
@@ -35,6 +35,9 @@ STRICT=(-warn-unsigned-overflow -warn-unsigned-downcast)
 # meta module, whose meta_encode() is their caller.
 WRAP_FCTS=fnv1a64,meta_encode,st16,st32,st64
 STORES=st16,st32,st64
+# The functions of node.c with contracts.
+NODE_FCTS=node_split_index,node_size_less_than,node_split_plan
+NODE_FCTS=$NODE_FCTS,node_part_valid,node_split_valid
 
 total_ok=0
 total_all=0
@@ -94,8 +97,9 @@ module() {
             -wp-fct freelist_roundtrip,sorted_same src/freelist.c
         ;;
     node)
-        # Only node_split_index (bbolt's splitIndex) of node.c is proved.
-        run node src/node.c "${STRICT[@]}" -wp-fct node_split_index
+        # The split of node.c (bbolt's split, splitTwo, splitIndex,
+        # sizeLessThan) and its checker.
+        run node src/node.c "${STRICT[@]}" -wp-fct "$NODE_FCTS"
         ;;
     page)
         run page src/page.c "${STRICT[@]}" -wp-skip-fct "$STORES"

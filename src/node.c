@@ -260,41 +260,202 @@ uint32_t node_split_index(const inode *in, uint32_t n, int is_leaf,
     return index;
 }
 
-/* bbolt's splitTwo: cuts n in two when it has more than 4 inodes and
- * does not fit a page; *next is the new right part or NULL. */
-static int split_two(node *n, uint64_t page_size, node **next)
+/* bbolt's sizeLessThan: whether inodes [0, n) take less than v bytes on a
+ * page. Stops as soon as the size reaches v, so it never overflows. */
+/*@ requires valid: \valid_read(in + (0 .. n - 1));
+    requires bound: v <= 0x4000000000000000;
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+    ensures less: \result == 1 <==> PartSize(in, is_leaf, n) < v;
+*/
+static int node_size_less_than(const inode *in, uint32_t n, int is_leaf,
+                               uint64_t v)
 {
-    double fill = n->bucket->fill_percent;
-    uint64_t threshold;
-    uint32_t at;
-    node *nx;
-    int rc;
-
-    *next = NULL;
-    if (n->n <= MIN_KEYS_PER_PAGE * 2 || node_size(n) < page_size)
-        return CBOLT_OK;
-    if (fill < MIN_FILL)
-        fill = MIN_FILL;
-    if (fill > MAX_FILL)
-        fill = MAX_FILL;
-    threshold = (uint64_t)((double)page_size * fill);
-    at = node_split_index(n->inodes, n->n, n->is_leaf, threshold);
-    if (!n->parent) {
-        n->parent = node_new(n->bucket, 0, NULL);
-        if (!n->parent || add_child(n->parent, n) != CBOLT_OK)
-            return cb_error(CBOLT_ERR_NOMEM, "split: out of memory");
+    uint64_t sz = PAGE_HDR_SIZE;
+    uint32_t i;
+    //@ ghost uint32_t g;
+    if (sz >= v)
+        i = 0;
+    else {
+        /*@ loop invariant range: 0 <= i <= n;
+            loop invariant size: sz == PartSize(in, is_leaf, i);
+            loop invariant less: sz < v;
+            loop assigns i, sz;
+            loop variant n - i; */
+        for (i = 0; i < n; i++) {
+            sz += (uint64_t)ELEM_SIZE + in[i].klen + (is_leaf ? in[i].vlen : 0);
+            if (sz >= v)
+                break;
+        }
+        if (i == n)
+            return 1;
+        i++;
     }
-    nx = node_new(n->bucket, n->is_leaf, n->parent);
-    if (!nx || (rc = add_child(n->parent, nx)) != CBOLT_OK)
-        return cb_error(CBOLT_ERR_NOMEM, "split: out of memory");
-    if ((rc = reserve_inodes(nx, n->n - at)) != CBOLT_OK)
-        return rc;
-    memcpy(nx->inodes, n->inodes + at, (n->n - at) * sizeof *n->inodes);
-    nx->n = n->n - at;
-    n->n = at;
-    n->bucket->tx->stats.split++;
-    *next = nx;
-    return CBOLT_OK;
+    /* The size has reached v at inodes [0, i); it only grows. */
+    //@ assert reached: i <= n && PartSize(in, is_leaf, i) >= v;
+    /*@ ghost
+        /@ loop invariant range: i <= g <= n;
+           loop invariant reached: PartSize(in, is_leaf, g) >= v;
+           loop assigns g;
+           loop variant n - g; @/
+        for (g = i; g < n; g++)
+            ;
+    */
+    return 0;
+}
+
+/* bbolt's split: the loop of splitTwo over the remainder, as cuts. Part j
+ * of the plan is inodes [cuts[j], cuts[j+1]), j < the result np. While the
+ * remainder [lo, n) has more than 2 * MIN_KEYS_PER_PAGE inodes and does
+ * not take less than page_size bytes, it is cut at splitIndex's point.
+ *
+ * cuts is uint64_t: WP's Typed model keeps one memory per integer type,
+ * and no uint64_t field of an inode is read by PartSize or KeyLess, so
+ * the writes to cuts leave the sizes and keys of the inodes untouched. */
+/*@ requires valid_in: \valid_read(in + (0 .. n - 1));
+    requires valid_cuts: \valid(cuts + (0 .. n + 1));
+    requires sep: \separated(cuts + (0 .. n + 1), in + (0 .. n - 1));
+    requires sizes: threshold <= page_size <= 0x4000000000000000;
+    assigns cuts[0 .. n + 1];
+    ensures parts: 1 <= \result <= n / 2 + 1;
+    ensures valid: SplitResultValid(in, is_leaf, n, cuts, \result, page_size,
+                                    threshold);
+    ensures ordered: NodeEntriesOrdered(in, n) ==>
+                     SplitPartsOrdered(in, cuts, \result);
+*/
+uint32_t node_split_plan(const inode *in, uint32_t n, int is_leaf,
+                         uint64_t page_size, uint64_t threshold,
+                         uint64_t *cuts)
+{
+    uint32_t lo = 0, np = 0, at;
+    cuts[0] = 0;
+    /*@ loop invariant range: 0 <= lo <= n && 2 * np <= lo;
+        loop invariant first: cuts[0] == 0;
+        loop invariant last: cuts[np] == lo;
+        loop invariant rest: np > 0 ==> lo + 3 <= n;
+        loop invariant bounds: \forall integer j; 0 <= j <= np ==>
+            0 <= cuts[j] <= lo;
+        loop invariant cuts: \forall integer j; 0 <= j < np ==>
+            cuts[j] + MIN_KEYS_PER_PAGE <= cuts[j+1] <= lo;
+        loop invariant fits: \forall integer j; 0 <= j < np ==>
+            PartFitsThreshold(in, is_leaf, cuts[j], cuts[j+1], threshold);
+        loop invariant page: \forall integer j; 0 <= j < np ==>
+            PartFitsPage(in, is_leaf, cuts[j], cuts[j+1], page_size);
+        loop assigns lo, np, at, cuts[1 .. n + 1];
+        loop variant n - lo; */
+    while (n - lo > 2 * MIN_KEYS_PER_PAGE &&
+           !node_size_less_than(in + lo, n - lo, is_leaf, page_size)) {
+        at = node_split_index(in + lo, n - lo, is_leaf, threshold);
+        /*@ assert part:
+                PartFitsThreshold(in, is_leaf, lo, lo + at, threshold); */
+        /*@ assert part_page:
+                PartFitsPage(in, is_leaf, lo, lo + at, page_size); */
+        lo += at;
+        np++;
+        cuts[np] = lo;
+    }
+    /* The last part, [lo, n), takes less than page_size bytes or has too
+     * few inodes to split. */
+    //@ assert tail: PartFitsPage(in, is_leaf, lo, n, page_size);
+    np++;
+    cuts[np] = n;
+    /*@ assert ends: 1 <= np && cuts[0] == 0 && cuts[np - 1] == lo &&
+                     cuts[np] == n; */
+    /*@ assert bounds: \forall integer j; 0 <= j <= np ==>
+            0 <= cuts[j] <= n; */
+    /*@ assert cuts: \forall integer j; 0 <= j < np ==>
+            cuts[j] <= cuts[j+1] <= n; */
+    /*@ assert min: np > 1 ==> \forall integer j; 0 <= j < np ==>
+            cuts[j] + MIN_KEYS_PER_PAGE <= cuts[j+1]; */
+    /*@ assert page: \forall integer j; 0 <= j < np ==>
+            PartFitsPage(in, is_leaf, cuts[j], cuts[j+1], page_size); */
+    /*@ assert fits: \forall integer j; 0 <= j < np - 1 ==>
+            PartFitsThreshold(in, is_leaf, cuts[j], cuts[j+1], threshold); */
+    return np;
+}
+
+/* Checks part j, inodes [a, b), of a plan of np parts for inodes [0, n)
+ * against spec/node.acsl's PartValid: 0 when it obeys the rules,
+ * otherwise the number of the first rule broken (2: order of the cuts,
+ * 3: a part under MIN_KEYS_PER_PAGE, 4: a part over its page, 5: a part
+ * over the threshold). */
+/*@ requires valid_in: \valid_read(in + (0 .. n - 1));
+    requires part: j < np;
+    requires sizes: page_size < 0x4000000000000000 &&
+                    threshold < 0x4000000000000000;
+    assigns \nothing;
+    ensures code: 0 <= \result <= 5 && \result != 1;
+    ensures valid: \result == 0 <==>
+        PartValid(in, is_leaf, n, np, j, a, b, page_size, threshold);
+*/
+static int node_part_valid(const inode *in, uint32_t n, int is_leaf,
+                           uint64_t page_size, uint64_t threshold,
+                           uint32_t np, uint32_t j, uint64_t a, uint64_t b)
+{
+    if (a > b || b > n)
+        return 2;
+    if (np > 1 && b - a < MIN_KEYS_PER_PAGE)
+        return 3;
+    if (b - a > 2 * MIN_KEYS_PER_PAGE &&
+        !node_size_less_than(in + a, (uint32_t)(b - a), is_leaf,
+                             page_size + 1))
+        return 4;
+    if (j + 1 < np && b - a != MIN_KEYS_PER_PAGE &&
+        !node_size_less_than(in + a, (uint32_t)(b - a), is_leaf,
+                             threshold + 1))
+        return 5;
+    return 0;
+}
+
+/* Checks a split plan against spec/node.acsl's SplitResultValid: 0 when
+ * valid, otherwise the number of the first rule broken (1: the ends, then
+ * node_part_valid()'s codes for the first part that breaks one). For
+ * tests. */
+/*@ requires valid_in: \valid_read(in + (0 .. n - 1));
+    requires valid_cuts: \valid_read(cuts + (0 .. np));
+    requires sizes: page_size < 0x4000000000000000 &&
+                    threshold < 0x4000000000000000;
+    assigns \nothing;
+    ensures valid: \result == 0 <==>
+        SplitResultValid(in, is_leaf, n, cuts, np, page_size, threshold);
+*/
+int node_split_valid(const inode *in, uint32_t n, int is_leaf,
+                     uint64_t page_size, uint64_t threshold,
+                     const uint64_t *cuts, uint32_t np)
+{
+    uint32_t j;
+    int rc;
+    if (np < 1 || cuts[0] != 0 || cuts[np] != n) {
+        /*@ assert broken: !SplitResultValid(in, is_leaf, n, cuts, np,
+                                             page_size, threshold); */
+        return 1;
+    }
+    /*@ loop invariant range: 0 <= j <= np;
+        loop invariant parts: \forall integer k; 0 <= k < j ==>
+            PartValid(in, is_leaf, n, np, k, cuts[k], cuts[k+1], page_size,
+                      threshold);
+        loop assigns j, rc;
+        loop variant np - j; */
+    for (j = 0; j < np; j++) {
+        rc = node_part_valid(in, n, is_leaf, page_size, threshold, np, j,
+                             cuts[j], cuts[j + 1]);
+        if (rc != 0) {
+            /*@ assert broken: !SplitResultValid(in, is_leaf, n, cuts, np,
+                                                 page_size, threshold); */
+            return rc;
+        }
+    }
+    /*@ assert page: \forall integer k; 0 <= k < np ==>
+            PartFitsPage(in, is_leaf, cuts[k], cuts[k+1], page_size); */
+    /*@ assert cuts: \forall integer k; 0 <= k < np ==>
+            cuts[k] <= cuts[k+1] <= n; */
+    /*@ assert min: np > 1 ==> \forall integer k; 0 <= k < np ==>
+            cuts[k] + MIN_KEYS_PER_PAGE <= cuts[k+1]; */
+    /*@ assert fits: \forall integer k; 0 <= k < np - 1 ==>
+            PartFitsThreshold(in, is_leaf, cuts[k], cuts[k+1], threshold); */
+    /*@ assert ok: SplitResultValid(in, is_leaf, n, cuts, np, page_size,
+                                    threshold); */
+    return 0;
 }
 
 static int cmp_children(const void *a, const void *b)
@@ -336,10 +497,69 @@ static int spill_one(node *n)
     return CBOLT_OK;
 }
 
+/* bbolt's split followed by the spill of each part: node_split_plan()
+ * gives the parts splitTwo would cut one after the other; n keeps the
+ * first, a new node of n's parent (created if n has none) takes each
+ * other one, and the parts are written in order, so their pages are
+ * allocated in bbolt's order. */
+static int split_spill(node *n, uint64_t ps)
+{
+    double fill = n->bucket->fill_percent;
+    uint64_t threshold;
+    uint64_t *cuts;
+    uint32_t np, j, cnt;
+    node **parts = NULL;
+    int rc = CBOLT_OK;
+
+    if (fill < MIN_FILL)
+        fill = MIN_FILL;
+    if (fill > MAX_FILL)
+        fill = MAX_FILL;
+    threshold = (uint64_t)((double)ps * fill);
+    cuts = malloc(((size_t)n->n + 2) * sizeof *cuts);
+    if (!cuts)
+        return cb_error(CBOLT_ERR_NOMEM, "split: out of memory");
+    np = node_split_plan(n->inodes, n->n, n->is_leaf, ps, threshold, cuts);
+    parts = malloc((size_t)np * sizeof *parts);
+    if (!parts) {
+        rc = cb_error(CBOLT_ERR_NOMEM, "split: out of memory");
+        goto out;
+    }
+    parts[0] = n;
+    if (np > 1 && !n->parent) {
+        n->parent = node_new(n->bucket, 0, NULL);
+        if (!n->parent || add_child(n->parent, n) != CBOLT_OK) {
+            rc = cb_error(CBOLT_ERR_NOMEM, "split: out of memory");
+            goto out;
+        }
+    }
+    for (j = 1; j < np; j++) {
+        node *nx = node_new(n->bucket, n->is_leaf, n->parent);
+        if (!nx || add_child(n->parent, nx) != CBOLT_OK) {
+            rc = cb_error(CBOLT_ERR_NOMEM, "split: out of memory");
+            goto out;
+        }
+        cnt = (uint32_t)(cuts[j + 1] - cuts[j]);
+        if ((rc = reserve_inodes(nx, cnt)) != CBOLT_OK)
+            goto out;
+        memcpy(nx->inodes, n->inodes + cuts[j], cnt * sizeof *n->inodes);
+        nx->n = cnt;
+        n->bucket->tx->stats.split++;
+        parts[j] = nx;
+    }
+    n->n = (uint32_t)cuts[1];
+    for (j = 0; j < np; j++)
+        if ((rc = spill_one(parts[j])) != CBOLT_OK)
+            goto out;
+out:
+    free(parts);
+    free(cuts);
+    return rc;
+}
+
 int node_spill(node *n)
 {
     uint64_t ps = n->bucket->tx->db->page_size;
-    node *cur, *next;
     uint32_t i;
     int rc;
 
@@ -351,12 +571,8 @@ int node_spill(node *n)
         if ((rc = node_spill(n->children[i])) != CBOLT_OK)
             return rc;
     n->nchildren = 0;
-    for (cur = n; cur; cur = next) {
-        if ((rc = split_two(cur, ps, &next)) != CBOLT_OK)
-            return rc;
-        if ((rc = spill_one(cur)) != CBOLT_OK)
-            return rc;
-    }
+    if ((rc = split_spill(n, ps)) != CBOLT_OK)
+        return rc;
     if (n->parent && n->parent->pgid == 0) {
         n->nchildren = 0;
         return node_spill(n->parent);

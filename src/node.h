@@ -76,4 +76,16 @@ void node_destroy(node *n);
 uint32_t node_split_index(const inode *in, uint32_t n, int is_leaf,
                           uint64_t threshold);
 
+/* bbolt's split (the loop of splitTwo): cuts inodes [0, n) into np parts,
+ * returned, part j being [cuts[j], cuts[j+1]); cuts[0] == 0, cuts[np] ==
+ * n. cuts holds n + 2 entries. Exposed for tests and proofs. */
+uint32_t node_split_plan(const inode *in, uint32_t n, int is_leaf,
+                         uint64_t page_size, uint64_t threshold,
+                         uint64_t *cuts);
+/* 0 when cuts[0..np] is a valid split of inodes [0, n) (spec/node.acsl's
+ * SplitResultValid), non-zero otherwise. For tests. */
+int node_split_valid(const inode *in, uint32_t n, int is_leaf,
+                     uint64_t page_size, uint64_t threshold,
+                     const uint64_t *cuts, uint32_t np);
+
 #endif

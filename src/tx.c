@@ -436,7 +436,9 @@ int cbolt_tx_stats_get(const cbolt_tx *tx, cbolt_tx_stats *out)
 static int tree_page_corrupt(const cbolt_tx *tx, uint64_t pgid, int rule,
                              uint32_t bad)
 {
-    const uint8_t *p = tx->map->base + pgid * tx->db->page_size;
+    const uint8_t *p = NULL;
+    if (rule != RULE_PAGE_ID_RANGE) /* else pgid may lie past the map */
+        p = tx->map->base + pgid * tx->db->page_size;
     switch (rule) {
     case RULE_PAGE_ID_RANGE:
         return cb_corrupt(pgid, rule, "page id outside [2, %llu)",

@@ -19,7 +19,7 @@ HDRS = $(wildcard src/*.h)
 OBJS = $(SRCS:src/%.c=$(B)/obj/%.o)
 ASAN_OBJS = $(SRCS:src/%.c=$(B)/asan/obj/%.o)
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-             -fno-omit-frame-pointer
+             -fno-omit-frame-pointer -DCBOLT_DEBUG
 
 GO_ENV = GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$(CURDIR)/$(B)/gocache \
          GOFLAGS=-buildvcs=false
@@ -65,7 +65,7 @@ $(B)/tests/test_freelist: proofs/roundtrip.c
 
 # ThreadSanitizer: the library and the multi-threaded test.
 TSAN_OBJS = $(SRCS:src/%.c=$(B)/tsan/obj/%.o)
-TSAN_FLAGS = -O1 -g -fsanitize=thread
+TSAN_FLAGS = -O1 -g -fsanitize=thread -DCBOLT_DEBUG
 tsan: $(B)/tsan/test_threads
 $(B)/tsan/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)

@@ -38,7 +38,7 @@ FUZZ_AFL_CC ?= afl-clang-fast
 FUZZ_LIB_SRCS = $(wildcard src/*.c)
 FUZZ_SUPPORT_SRCS = fuzz/fuzzlib.c fuzz/simdisk.c tests/model/model.c
 FUZZ_HDRS = $(wildcard src/*.h) $(wildcard fuzz/*.h) tests/model/model.h
-FUZZ_CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Isrc -Ifuzz -Itests/model
+FUZZ_CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -DCBOLT_DEBUG -Isrc -Ifuzz -Itests/model
 FUZZ_WARN = -Wall -Wextra -Wno-unused-parameter
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
            -fno-omit-frame-pointer

@@ -22,7 +22,7 @@ WORK=${WORK:-build/oss-fuzz-work}
 
 mkdir -p "$OUT" "$WORK"
 OUT=$(cd "$OUT" && pwd)
-CPPFLAGS="-std=c11 -D_DEFAULT_SOURCE -Isrc -Ifuzz -Itests/model"
+CPPFLAGS="-std=c11 -D_DEFAULT_SOURCE -DCBOLT_DEBUG -Isrc -Ifuzz -Itests/model"
 objs=()
 for src in src/*.c fuzz/fuzzlib.c fuzz/simdisk.c tests/model/model.c; do
     o=$WORK/$(echo "${src%.c}" | tr / _).o

@@ -9,6 +9,25 @@
 #include "alloc.h"
 #include "internal.h"
 
+#ifdef CBOLT_DEBUG
+/* alloc.h's first invariant, with the proved checker. */
+static int ids_ok(const fl *f)
+{
+    return freelist_sorted_unique(f->ids, f->n) == 0 &&
+           (f->n == 0 || f->ids[0] >= 2);
+}
+
+/* fl_unseen()'s and pending_release()'s precondition Ascending. */
+static int ascending(const uint64_t *r, size_t n)
+{
+    size_t i;
+    for (i = 1; i < n; i++)
+        if (r[i - 1] > r[i])
+            return 0;
+    return 1;
+}
+#endif
+
 void fl_init(fl *f)
 {
     memset(f, 0, sizeof *f);
@@ -61,6 +80,7 @@ int fl_load(fl *f, const uint64_t *ids, size_t n)
     for (i = 0; i < n; i++)
         if (u64map_put(&f->cache, ids[i], 1) != CBOLT_OK)
             return CBOLT_ERR_NOMEM;
+    CB_INVARIANT(ids_ok(f));
     return CBOLT_OK;
 }
 
@@ -75,6 +95,7 @@ uint64_t fl_allocate(fl *f, uint64_t txid, uint64_t count)
         return 0;
     ids_remove_run(f->ids, f->n, at, count);
     f->n -= count;
+    CB_INVARIANT(ids_ok(f));
     for (i = 0; i < count; i++)
         u64map_del(&f->cache, first + i);
     return first;
@@ -161,6 +182,7 @@ static int merge_spans(fl *f, uint64_t *m, size_t k)
     if (k == 0)
         return CBOLT_OK;
     qsort(m, k, sizeof *m, cmp_u64);
+    CB_INVARIANT(freelist_sorted_unique(m, k) == 0);
     out = malloc((f->n + k) * sizeof *out);
     if (!out)
         return CBOLT_ERR_NOMEM;
@@ -169,6 +191,7 @@ static int merge_spans(fl *f, uint64_t *m, size_t k)
     f->ids = out;
     f->n += k;
     f->cap = f->n;
+    CB_INVARIANT(ids_ok(f)); /* so m held no free id: ids_merge's disjoint */
     return CBOLT_OK;
 }
 
@@ -185,6 +208,7 @@ int fl_release(fl *f, const uint64_t *readers, size_t n)
     size_t i, k = 0, total = fl_pending_count(f);
     uint64_t *m;
     int rc;
+    CB_INVARIANT(ascending(readers, n));
     if (total == 0)
         return CBOLT_OK;
     if (!(m = malloc(total * sizeof *m)))

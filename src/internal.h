@@ -25,6 +25,16 @@
 #include "page.h"
 #include "u64map.h"
 
+/* What the proofs take as preconditions of their callers (proofs/README.md,
+ * "Not proved") is checked at run time in the sanitizer and fuzzing builds
+ * (-DCBOLT_DEBUG) with the proved checkers, and compiled out otherwise. */
+#ifdef CBOLT_DEBUG
+#include <assert.h>
+#define CB_INVARIANT(e) assert(e)
+#else
+#define CB_INVARIANT(e) ((void)0)
+#endif
+
 typedef struct node node;
 
 typedef struct cbolt_map {

@@ -520,6 +520,8 @@ static int split_spill(node *n, uint64_t ps)
     if (!cuts)
         return cb_error(CBOLT_ERR_NOMEM, "split: out of memory");
     np = node_split_plan(n->inodes, n->n, n->is_leaf, ps, threshold, cuts);
+    CB_INVARIANT(node_split_valid(n->inodes, n->n, n->is_leaf, ps, threshold,
+                                  cuts, np) == 0);
     parts = malloc((size_t)np * sizeof *parts);
     if (!parts) {
         rc = cb_error(CBOLT_ERR_NOMEM, "split: out of memory");

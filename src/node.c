@@ -13,7 +13,6 @@
 
 #include "node.h"
 
-#define MIN_KEYS_PER_PAGE 2u
 #define MIN_FILL 0.1
 #define MAX_FILL 1.0
 
@@ -214,9 +213,6 @@ void node_write(const node *n, uint8_t *buf)
     }
 }
 
-#ifdef __FRAMAC__
-#include "../spec/node.acsl"
-#endif
 
 /* bbolt's splitIndex. The element size is computed inline (elem_size()'s
  * value) so that WP sees it. For n >= 5 the result i is in [2, n - 3];

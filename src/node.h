@@ -29,6 +29,16 @@ typedef struct inode {
     const uint8_t *value;    /* leaf */
 } inode;
 
+/* bbolt's minKeysPerPage: a split leaves at least this many inodes in
+ * every part. */
+#define MIN_KEYS_PER_PAGE 2u
+
+/* The split's logic (NodeEntriesOrdered, SplitResultValid, ...), for
+ * Frama-C only: the C compiler sees none of it. */
+#ifdef __FRAMAC__
+#include "../spec/node.acsl"
+#endif
+
 struct node {
     cbolt_bucket *bucket;
     int is_leaf;

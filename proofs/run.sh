@@ -18,6 +18,8 @@ PAR=${WP_PAR:-2}
 [ "$PAR" -gt 2 ] && PAR=2          # the machine has 2 shared cores
 TIMEOUT=${WP_TIMEOUT:-20}          # seconds per goal and prover
 MERGE_TIMEOUT=${WP_MERGE_TIMEOUT:-60}  # the same, for ids_merge
+NODE_TIMEOUT=${WP_NODE_TIMEOUT:-40}    # the same, for node.c (frame goals
+                                       # of struct copies take up to ~15 s)
 LOGS=build/proofs
 mkdir -p "$LOGS"
 
@@ -38,6 +40,8 @@ STORES=st16,st32,st64
 # The functions of node.c with contracts.
 NODE_FCTS=node_split_index,node_size_less_than,node_split_plan
 NODE_FCTS=$NODE_FCTS,node_part_valid,node_split_valid
+NODE_FCTS=$NODE_FCTS,inodes_search,inodes_shift_up,inodes_insert_at
+NODE_FCTS=$NODE_FCTS,inodes_replace_at
 
 total_ok=0
 total_all=0
@@ -98,8 +102,13 @@ module() {
         ;;
     node)
         # The split of node.c (bbolt's split, splitTwo, splitIndex,
-        # sizeLessThan) and its checker.
-        run node src/node.c "${STRICT[@]}" -wp-fct "$NODE_FCTS"
+        # sizeLessThan) and its checker; the search, insert and replace
+        # steps of node_put.
+        run node src/node.c "${STRICT[@]}" -wp-fct "$NODE_FCTS" \
+            -wp-timeout "$NODE_TIMEOUT"
+        # node_put's array step keeps the entries ordered; its goals have
+        # disjunctions (replace or insert): -wp-split.
+        run node-put src/node.c "${STRICT[@]}" -wp-fct inodes_put -wp-split
         ;;
     page)
         run page src/page.c "${STRICT[@]}" -wp-skip-fct "$STORES"

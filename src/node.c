@@ -109,54 +109,240 @@ int node_read(node *n, const page_view *pv)
     return CBOLT_OK;
 }
 
-/* The index of the first inode with key >= key; *exact when equal. */
-static uint32_t search(const node *n, const uint8_t *key, uint32_t klen,
-                       int *exact)
+/* The index of the first inode with key >= key; *exact when that key
+ * equals key (the lower bound, bbolt's sort.Search in node.put). */
+/*@ requires valid: \valid_read(in + (0 .. n - 1));
+    requires keys: KeysReadable(in, n);
+    requires ordered: NodeEntriesOrdered(in, n);
+    requires valid_key: \valid_read(key + (0 .. klen - 1));
+    requires valid_out: \valid(exact);
+    requires separated: \separated(exact, in + (0 .. n - 1));
+    assigns *exact;
+    ensures index: \result <= n;
+    ensures below: \forall integer j; 0 <= j < \result ==>
+      KeyLess((uint8_t *)in[j].key, in[j].klen, key, klen);
+    ensures above: \forall integer j; \result < j < n ==>
+      KeyLess(key, klen, (uint8_t *)in[j].key, in[j].klen);
+    ensures exact: *exact == 1 <==>
+      \result < n && KeyEqual((uint8_t *)in[\result].key, in[\result].klen, key, klen);
+    ensures at: \result < n && *exact == 0 ==>
+      KeyLess(key, klen, (uint8_t *)in[\result].key, in[\result].klen);
+    ensures exact_bool: *exact == 0 || *exact == 1; */
+static uint32_t inodes_search(const inode *in, uint32_t n, const uint8_t *key,
+                       uint32_t klen, int *exact)
 {
-    uint32_t lo = 0, hi = n->n;
-    *exact = 0;
+    uint32_t lo = 0, hi = n;
+    int c;
+    /*@ loop invariant range: 0 <= lo <= hi <= n;
+        loop invariant below: \forall integer j; 0 <= j < lo ==>
+          KeyLess((uint8_t *)in[j].key, in[j].klen, key, klen);
+        loop invariant not_below: \forall integer j; hi <= j < n ==>
+          !KeyLess((uint8_t *)in[j].key, in[j].klen, key, klen);
+        loop assigns lo, hi;
+        loop variant hi - lo; */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        int c = key_cmp(n->inodes[mid].key, n->inodes[mid].klen, key, klen);
-        if (c < 0) {
+        if (key_cmp(in[mid].key, in[mid].klen, key, klen) < 0)
             lo = mid + 1;
-        } else {
-            if (c == 0)
-                *exact = 1;
+        else
             hi = mid;
-        }
     }
+    *exact = 0;
+    if (lo == n)
+        return lo;
+    c = key_cmp(key, klen, in[lo].key, in[lo].klen);
+    //@ assert le: c <= 0;
+    /*@ assert above: \forall integer j; lo < j < n ==>
+          KeyLess(key, klen, (uint8_t *)in[j].key, in[j].klen); */
+    *exact = c == 0;
     return lo;
+}
+
+/* Moves in[at .. n) one place up, to in[at + 1 .. n]. Ordered inodes
+ * stay ordered around the hole at in[at]. */
+/*@ requires valid: \valid(in + (0 .. n));
+    requires range: at <= n;
+    assigns in[at + 1 .. n];
+    ensures before: \forall integer j; 0 <= j <= at ==> InodeSame{Here, Pre}(in + j, in + j);
+    ensures after: \forall integer j; at < j <= n ==> InodeSame{Here, Pre}(in + j, in + (j - 1));
+    ensures ordered: \old(NodeEntriesOrdered(in, n)) ==>
+      \forall integer a, b; 0 <= a < b <= n && a != at && b != at ==>
+        KeyLess((uint8_t *)in[a].key, in[a].klen, (uint8_t *)in[b].key, in[b].klen); */
+static void inodes_shift_up(inode *in, uint32_t at, uint32_t n)
+{
+    uint32_t k;
+    /*@ loop invariant range: at <= k <= n;
+        loop invariant before: \forall integer j; 0 <= j <= k ==> InodeSame{Here, Pre}(in + j, in + j);
+        loop invariant after: \forall integer j; k < j <= n ==> InodeSame{Here, Pre}(in + j, in + (j - 1));
+        loop invariant lower: \at(NodeEntriesOrdered(in, n), Pre) ==>
+          \forall integer a, b; 0 <= a < b < k ==>
+          KeyLess((uint8_t *)in[a].key, in[a].klen, (uint8_t *)in[b].key, in[b].klen);
+        loop invariant upper: \at(NodeEntriesOrdered(in, n), Pre) ==>
+          \forall integer a, b; k < a < b <= n ==>
+          KeyLess((uint8_t *)in[a].key, in[a].klen, (uint8_t *)in[b].key, in[b].klen);
+        loop invariant cross: \at(NodeEntriesOrdered(in, n), Pre) ==>
+          \forall integer a, b; 0 <= a < k < b <= n ==>
+          KeyLess((uint8_t *)in[a].key, in[a].klen, (uint8_t *)in[b].key, in[b].klen);
+        loop assigns k, in[at + 1 .. n];
+        loop variant k - at; */
+    for (k = n; k > at; k--) {
+        /*@ assert lo: \at(NodeEntriesOrdered(in, n), Pre) ==>
+              \forall integer a; 0 <= a < k - 1 ==>
+              KeyLess((uint8_t *)in[a].key, in[a].klen,
+                      (uint8_t *)in[k - 1].key, in[k - 1].klen); */
+        in[k] = in[k - 1];
+        //@ assert copied: in[k].key == in[k - 1].key && in[k].klen == in[k - 1].klen;
+        /*@ assert keep_lo: \forall integer j; 0 <= j < k ==>
+              InodeSame{Here, LoopCurrent}(in + j, in + j); */
+        /*@ assert keep_hi: \forall integer j; k < j <= n ==>
+              InodeSame{Here, LoopCurrent}(in + j, in + j); */
+    }
+}
+
+/* Inserts *x at index at of in[0 .. n): in[at .. n) move one place up.
+ * When x's key lies between in[at - 1] and in[at], order is kept. */
+/*@ requires valid: \valid(in + (0 .. n));
+    requires range: at <= n;
+    requires valid_x: \valid_read(x);
+    requires separated: \separated(x, in + (0 .. n));
+    assigns in[at .. n];
+    ensures before: \forall integer j; 0 <= j < at ==> InodeSame{Here, Pre}(in + j, in + j);
+    ensures same: InodeSame{Here, Pre}(in + at, x);
+    ensures after: \forall integer j; at < j <= n ==> InodeSame{Here, Pre}(in + j, in + (j - 1));
+    ensures ordered: \old(NodeEntriesOrdered(in, n) &&
+      BelowAll(in, at, (uint8_t *)x->key, x->klen) &&
+      AboveAll(in, at, n, (uint8_t *)x->key, x->klen)) ==>
+      NodeEntriesOrdered(in, n + 1); */
+static void inodes_insert_at(inode *in, uint32_t n, uint32_t at, const inode *x)
+{
+    inodes_shift_up(in, at, n);
+    in[at] = *x;
+    /*@ assert before: \forall integer j; 0 <= j < at ==>
+          InodeSame{Here, Pre}(in + j, in + j); */
+    /*@ assert after: \forall integer j; at < j <= n ==>
+          InodeSame{Here, Pre}(in + j, in + (j - 1)); */
+    /*@ assert rest: \at(NodeEntriesOrdered(in, n), Pre) ==>
+          \forall integer a, b; 0 <= a < b <= n && a != at && b != at ==>
+          KeyLess((uint8_t *)in[a].key, in[a].klen, (uint8_t *)in[b].key, in[b].klen); */
+    /*@ assert keys_before: \forall integer j; 0 <= j < at ==>
+          in[j].key == \at(in[j].key, Pre) && in[j].klen == \at(in[j].klen, Pre); */
+    /*@ assert keys_after: \forall integer j; at < j <= n ==>
+          in[j].key == \at(in[j - 1].key, Pre) && in[j].klen == \at(in[j - 1].klen, Pre); */
+    //@ assert key_at: in[at].key == \at(x->key, Pre) && in[at].klen == \at(x->klen, Pre);
+    /*@ assert left: \at(BelowAll(in, at, (uint8_t *)x->key, x->klen), Pre) ==>
+          \forall integer a; 0 <= a < at ==>
+          KeyLess((uint8_t *)in[a].key, in[a].klen, (uint8_t *)in[at].key, in[at].klen); */
+    /*@ assert right: \at(AboveAll(in, at, n, (uint8_t *)x->key, x->klen), Pre) ==>
+          \forall integer b; at < b <= n ==>
+          KeyLess((uint8_t *)in[at].key, in[at].klen, (uint8_t *)in[b].key, in[b].klen); */
+}
+
+/* Replaces in[at] by *x. When x's key equals in[at]'s, order is kept. */
+/*@ requires valid: \valid(in + (0 .. n - 1));
+    requires range: at < n;
+    requires valid_x: \valid_read(x);
+    requires separated: \separated(x, in + (0 .. n - 1));
+    assigns in[at];
+    ensures same: InodeSame{Here, Pre}(in + at, x);
+    ensures kept: \forall integer j; 0 <= j < n && j != at ==> InodeSame{Here, Pre}(in + j, in + j);
+    ensures ordered: \old(NodeEntriesOrdered(in, n) &&
+      KeyEqual((uint8_t *)x->key, x->klen, (uint8_t *)in[at].key, in[at].klen)) ==>
+      NodeEntriesOrdered(in, n); */
+static void inodes_replace_at(inode *in, uint32_t n, uint32_t at, const inode *x)
+{
+    (void)n; /* the contract's */
+    /*@ assert x_below: NodeEntriesOrdered(in, n) &&
+          KeyEqual((uint8_t *)x->key, x->klen, (uint8_t *)in[at].key, in[at].klen) ==>
+          \forall integer j; 0 <= j < at ==>
+            KeyLess((uint8_t *)in[j].key, in[j].klen, (uint8_t *)x->key, x->klen); */
+    /*@ assert x_above: NodeEntriesOrdered(in, n) &&
+          KeyEqual((uint8_t *)x->key, x->klen, (uint8_t *)in[at].key, in[at].klen) ==>
+          \forall integer j; at < j < n ==>
+            KeyLess((uint8_t *)x->key, x->klen, (uint8_t *)in[j].key, in[j].klen); */
+    in[at] = *x;
+    /*@ assert keys: \forall integer j; 0 <= j < n && j != at ==>
+          in[j].key == \at(in[j].key, Pre) && in[j].klen == \at(in[j].klen, Pre); */
+}
+
+/* node_put's array step: puts *x in place of the inode keyed old_key, or
+ * inserts it where old_key belongs. *at is its index; an int64_t because
+ * WP's Typed model keeps one memory per integer type, so writing it
+ * leaves the uint32_t/uint64_t fields the contract reads untouched. Returns
+ * the count. */
+/*@ requires valid: \valid(in + (0 .. n));
+    requires room: n < 0xFFFFFFFF;
+    requires keys: KeysReadable(in, n);
+    requires ordered: NodeEntriesOrdered(in, n);
+    requires valid_x: \valid_read(x) &&
+      \valid_read((uint8_t *)x->key + (0 .. x->klen - 1));
+    requires valid_old: \valid_read(old_key + (0 .. old_klen - 1));
+    requires valid_at: \valid(at);
+    requires separated: \separated(x, at, in + (0 .. n));
+    assigns in[0 .. n], *at;
+    ensures count: \result == n || \result == n + 1;
+    ensures replaced: \result == n ==> *at < n &&
+      KeyEqual((uint8_t *)\at(in[\at(*at, Post)].key, Pre),
+               \at(in[\at(*at, Post)].klen, Pre), old_key, old_klen) &&
+      InodeSame{Here, Pre}(in + *at, x) &&
+      (\forall integer k; 0 <= k < n && k != *at ==> InodeSame{Here, Pre}(in + k, in + k));
+    ensures inserted: \result == n + 1 ==> *at <= n &&
+      InodeSame{Here, Pre}(in + *at, x) &&
+      (\forall integer k; 0 <= k < *at ==> InodeSame{Here, Pre}(in + k, in + k)) &&
+      (\forall integer j; *at < j <= n ==> InodeSame{Here, Pre}(in + j, in + (j - 1))) &&
+      (\forall integer k; 0 <= k < n ==>
+        !KeyEqual((uint8_t *)\at(in[k].key, Pre), \at(in[k].klen, Pre), old_key, old_klen));
+    ensures ordered: \old(KeyEqual((uint8_t *)x->key, x->klen, old_key, old_klen)) ==>
+      NodeEntriesOrdered(in, \result); */
+static uint32_t inodes_put(inode *in, uint32_t n, const uint8_t *old_key,
+                           uint32_t old_klen, const inode *x, int64_t *at)
+{
+    int exact;
+    uint32_t i = inodes_search(in, n, old_key, old_klen, &exact);
+    if (exact) {
+        /*@ assert x_same: KeyEqual((uint8_t *)x->key, x->klen, old_key, old_klen) ==>
+              KeyEqual((uint8_t *)x->key, x->klen, (uint8_t *)in[i].key, in[i].klen); */
+        inodes_replace_at(in, n, i, x);
+        /*@ assert ord: \at(KeyEqual((uint8_t *)x->key, x->klen, old_key, old_klen), Pre) ==>
+              NodeEntriesOrdered(in, n); */
+        *at = i;
+        return n;
+    }
+    /*@ assert x_below: KeyEqual((uint8_t *)x->key, x->klen, old_key, old_klen) ==>
+          BelowAll(in, i, (uint8_t *)x->key, x->klen); */
+    /*@ assert x_above: KeyEqual((uint8_t *)x->key, x->klen, old_key, old_klen) ==>
+          AboveAll(in, i, n, (uint8_t *)x->key, x->klen); */
+    /*@ assert none: \forall integer k; 0 <= k < n ==>
+          !KeyEqual((uint8_t *)in[k].key, in[k].klen, old_key, old_klen); */
+    inodes_insert_at(in, n, i, x);
+    /*@ assert ord: \at(KeyEqual((uint8_t *)x->key, x->klen, old_key, old_klen), Pre) ==>
+          NodeEntriesOrdered(in, n + 1); */
+    *at = i;
+    return n + 1;
 }
 
 int node_put(node *n, const uint8_t *old_key, uint32_t old_klen,
              const uint8_t *new_key, uint32_t new_klen, const uint8_t *value,
              uint32_t vlen, uint64_t pgid, uint32_t flags)
 {
-    int exact, rc;
-    uint32_t i = search(n, old_key, old_klen, &exact);
-    inode *in;
-    if (!exact) {
-        if ((rc = reserve_inodes(n, n->n + 1)) != CBOLT_OK)
-            return rc;
-        memmove(n->inodes + i + 1, n->inodes + i,
-                (n->n - i) * sizeof *n->inodes);
-        n->n++;
-    }
-    in = &n->inodes[i];
-    in->flags = flags;
-    in->key = new_key;
-    in->klen = new_klen;
-    in->value = value;
-    in->vlen = vlen;
-    in->pgid = pgid;
+    inode x;
+    int64_t at;
+    int rc;
+    if ((rc = reserve_inodes(n, n->n + 1)) != CBOLT_OK)
+        return rc;
+    x.flags = flags;
+    x.klen = new_klen;
+    x.vlen = vlen;
+    x.pgid = pgid;
+    x.key = new_key;
+    x.value = value;
+    n->n = inodes_put(n->inodes, n->n, old_key, old_klen, &x, &at);
     return CBOLT_OK;
 }
 
 void node_del(node *n, const uint8_t *key, uint32_t klen)
 {
     int exact;
-    uint32_t i = search(n, key, klen, &exact);
+    uint32_t i = inodes_search(n->inodes, n->n, key, klen, &exact);
     if (!exact)
         return;
     memmove(n->inodes + i, n->inodes + i + 1,
@@ -598,7 +784,8 @@ int node_free_page(node *n)
 static uint32_t child_index(const node *parent, const node *child)
 {
     int exact;
-    return search(parent, child->key, child->klen, &exact);
+    return inodes_search(parent->inodes, parent->n, child->key, child->klen,
+                         &exact);
 }
 
 /* Forgets node m: out of its bucket's map, page freed. */

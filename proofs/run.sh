@@ -16,6 +16,11 @@ cd "$(dirname "$0")/.."
 
 PAR=${WP_PAR:-2}
 [ "$PAR" -gt 2 ] && PAR=2          # the machine has 2 shared cores
+# Several modules run in two lanes (see the end): one prover per lane then,
+# unless WP_PAR says otherwise.
+if [ -z "${WP_PAR:-}" ] && [ "${WP_LANES:-2}" = 2 ] && [ $# -ne 1 ]; then
+    PAR=1
+fi
 TIMEOUT=${WP_TIMEOUT:-20}          # seconds per goal and prover
 MERGE_TIMEOUT=${WP_MERGE_TIMEOUT:-60}  # the same, for ids_merge
 NODE_TIMEOUT=${WP_NODE_TIMEOUT:-40}    # the same, for node.c (frame goals
@@ -81,8 +86,13 @@ module() {
     mod_all=0
     # The lemmas the module's proofs use (those of spec/format.acsl and of
     # the module's own .acsl): -wp-fct and -wp-skip-fct leave lemmas out,
-    # so they have a run of their own, in every module that uses them.
-    run "$m-lemmas" "src/$m.c" -wp-prop @lemma
+    # so they have a run of their own. node.c sees every lemma there is
+    # (format.acsl, page.acsl, node.acsl; meta.acsl and freelist.acsl have
+    # none), so when node is among the modules run, node-lemmas proves
+    # them all once and the other modules skip their lemma run.
+    if [ "$m" = node ] || [ "$with_node" = 0 ]; then
+        run "$m-lemmas" "src/$m.c" -wp-prop @lemma
+    fi
     case $m in
     meta)
         run meta src/meta.c "${STRICT[@]}" -wp-skip-fct "$WRAP_FCTS"
@@ -139,9 +149,51 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
 t0=$SECONDS
 mods=("$@")
 [ ${#mods[@]} -eq 0 ] && mods=(meta freelist page node)
+with_node=0
+for m in "${mods[@]}"; do [ "$m" = node ] && with_node=1; done
+# lane NAME MODULE...: the modules one after the other; the lane's goal
+# counts and failure flag go to $LOGS/NAME.res.
+lane() {
+    local name=$1 m
+    shift
+    for m in "$@"; do
+        module "$m"
+    done
+    echo "$total_ok $total_all $failed" >"$LOGS/$name.res"
+}
+
+# Frama-C itself (parsing, goal generation, Qed) runs on one core, so two
+# lanes of frama-c runs, each with its provers, keep both cores busy:
+# freelist, the longest module, in one lane, the others in the other.
+# WP_LANES=1 runs the modules one after the other.
+lane_a=()
+lane_b=()
 for m in "${mods[@]}"; do
-    module "$m"
+    if [ "$m" = freelist ]; then lane_a+=("$m"); else lane_b+=("$m"); fi
 done
+if [ "${WP_LANES:-2}" = 2 ] && [ ${#lane_a[@]} -gt 0 ] &&
+        [ ${#lane_b[@]} -gt 0 ]; then
+    rm -f "$LOGS/lane-a.res" "$LOGS/lane-b.res"
+    lane lane-a "${lane_a[@]}" &
+    lane lane-b "${lane_b[@]}" &
+    wait
+    total_ok=0
+    total_all=0
+    for r in "$LOGS/lane-a.res" "$LOGS/lane-b.res"; do
+        if [ ! -s "$r" ]; then
+            failed=1
+            continue
+        fi
+        read -r ok all f <"$r"
+        total_ok=$((total_ok + ok))
+        total_all=$((total_all + all))
+        [ "$f" = 0 ] || failed=1
+    done
+else
+    for m in "${mods[@]}"; do
+        module "$m"
+    done
+fi
 printf '%-9s Proved goals: %d / %d  (%d s)\n' total "$total_ok" "$total_all" \
     $((SECONDS - t0))
 [ "$failed" = 0 ] && [ "$total_ok" = "$total_all" ]

@@ -57,7 +57,8 @@ FUZZ_replay_CC = $(CC)
 FUZZ_replay_CFLAGS = $(FUZZ_OPT) $(FUZZ_SAN)
 FUZZ_replay_LDFLAGS = $(FUZZ_SAN)
 FUZZ_libfuzzer_CC = $(FUZZ_CLANG)
-FUZZ_libfuzzer_CFLAGS = $(FUZZ_OPT) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_libfuzzer_CFLAGS = $(FUZZ_OPT) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+                        -fsanitize-coverage-ignorelist=fuzz/coverage-ignore.txt
 FUZZ_libfuzzer_LDFLAGS = $(FUZZ_SAN) -fsanitize=fuzzer
 FUZZ_afl_CC = $(FUZZ_AFL_CC)
 FUZZ_afl_CFLAGS = $(FUZZ_OPT) $(FUZZ_SAN)

@@ -109,6 +109,11 @@ void txmem_free(txmem *m, void *p)
     cb_free(b);
 }
 
+/* The arena's chunks grow from ARENA_FIRST bytes, four times each, up to
+ * ARENA_CHUNK: most transactions copy a few names (a read-only one that
+ * opens a bucket copies one), and a 64 KiB block for each of them was a
+ * large part of what a short transaction cost. */
+#define ARENA_FIRST 1024u
 #define ARENA_CHUNK 65536u
 
 const uint8_t *txmem_copy(txmem *m, const void *p, size_t n)
@@ -116,7 +121,11 @@ const uint8_t *txmem_copy(txmem *m, const void *p, size_t n)
     mem_chunk *c = m->arena;
     uint8_t *dst;
     if (!c || c->cap - c->used < n) {
-        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        size_t cap = !c ? ARENA_FIRST
+                        : c->cap >= ARENA_CHUNK / 4 ? ARENA_CHUNK
+                                                    : c->cap * 4;
+        if (cap < n)
+            cap = n;
         if (cap > SIZE_MAX - sizeof *c)
             return NULL;
         c = cb_malloc(sizeof *c + cap);

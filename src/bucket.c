@@ -65,9 +65,36 @@ int bucket_from_value(cbolt_bucket *parent, uint64_t pgid, const uint8_t *v,
     return CBOLT_OK;
 }
 
+/* The key of a sub-bucket's name in its parent's cache of handles: eight
+ * bytes a step (a name may be 32 KiB, and FNV-1a's byte loop over it was
+ * the cost of every lookup), each step and the end mixed so that the low
+ * bits, which pick the slot, depend on every byte. Names whose keys
+ * collide share a slot's chain, and key_cmp tells them apart; 0 and 1
+ * are u64map's own marks. */
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
 static uint64_t name_hash(const void *name, size_t len)
 {
-    uint64_t h = fnv1a64(name, len);
+    const uint8_t *p = name;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)len, w;
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    w = 0;
+    if (len > i)
+        memcpy(&w, p + i, len - i);
+    h = mix64(h ^ w);
     return h < 2 ? h + 2 : h;
 }
 

@@ -1,12 +1,16 @@
 # proofs/proofs.mk - Frama-C WP proofs of the ACSL contracts; the
 # Makefile includes this fragment. See proofs/README.md.
-#   make proofs           every module, a "Proved goals: X / Y" line each
+#   make proofs           every module, a "Proved goals: X / Y" line each,
+#                         then proofs/coverage.py's line: the share of
+#                         src/*.c's code lines in proved functions (its
+#                         table in build/proofs-coverage.md)
 #   make proof-page       one module (also proof-meta, proof-freelist, proof-split)
 # Fails unless every goal is proved. WP_STEPS, WP_LANES, WP_TIMEOUT and
 # WP_RUN_CAP tune it (proofs/README.md).
 .PHONY: proofs proof-page proof-meta proof-freelist proof-split
 proofs:
 	bash proofs/run.sh
+	python3 proofs/coverage.py --table build/proofs-coverage.md build/proofs
 proof-page:
 	bash proofs/run.sh page
 proof-meta:

@@ -206,6 +206,8 @@ tally "$B/fuzz-regress.out" $? fuzz-regress
 
 # 4c. The ACSL contracts, proved by Frama-C WP (every goal, or a failure).
 stage "proofs (make proofs)"
+# the coverage count's parsers, on made-up sources and logs
+if python3 proofs/coverage.py --selftest; then ok; else bad "proofs: coverage.py selftest"; fi
 if [ -n "${SKIP_PROOFS:-}" ]; then
     # for a quick local run only; CI never sets it, and the stage then
     # counts nothing as passed
@@ -219,6 +221,14 @@ elif command -v frama-c >/dev/null 2>&1; then
         if [ "$x" = "$y" ] && [ -n "$x" ]; then ok; else bad "proofs $mod: $x / $y goals"; fi
     done < <(grep 'Proved goals' "$B/proofs.out")
     [ "$prc" = 0 ] || bad "proofs: proofs/run.sh exit $prc (see $B/proofs.out)"
+    # The share of src/*.c those proofs cover, from the runs' logs, and
+    # its per-function table (proofs/coverage.py; the committed copy is
+    # proofs/coverage.md).
+    if python3 proofs/coverage.py --table "$B/proofs-coverage.md" build/proofs; then
+        ok
+    else
+        bad "proofs: proofs/coverage.py could not count (exit $?)"
+    fi
 else
     bad "proofs: frama-c not installed"
 fi

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""proofs/coverage.py - how much of the engine is under a proved contract.
+
+Reads the logs of the last proof run (build/proofs/*.log, those of the
+runs build/proofs/results lists as ok) and the sources src/*.c (the tool,
+src/tool/, left out), and prints
+
+    proved: <L> of <N> code lines of src/*.c (<P>%), <F> functions
+
+where a function counts as proved when the runs produced at least one
+goal of it (WP's goal names are typed_<function>_<property>) and every
+goal of it, in every run, was Valid; L is the code lines of those
+functions and N all code lines of src/*.c (a code line: one that holds
+something besides blanks and comments). With --table FILE it also
+writes FILE, a markdown table of every function of src/*.c: file, name,
+code lines, goals proved / goals, and whether it is proved.
+
+Exit status: 0, or 1 when no run's log is there (nothing to count), or 2
+when a run of the results file did not end ok (its functions are then
+not counted: the line says so).
+"""
+import glob
+import os
+import re
+import sys
+
+GOAL = re.compile(r"Goal typed_(\w+) : (\w[\w ]*?)(?: \(|$)")
+ANNOT = re.compile(r"annotating function (\w+)")
+
+
+def strip_comments(text):
+    """The text with comments blanked and the insides of string and
+    character literals made neutral, line structure kept."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
+            i = j
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(c + re.sub(r"[^\n]", "_", text[i + 1:j]) + c)
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def functions(path):
+    """(name, first line, last line) of each function defined in path,
+    and the file's code lines (1-based numbers)."""
+    code = strip_comments(open(path, encoding="utf-8").read())
+    lines = code.split("\n")
+    code_lines = {k + 1 for k, l in enumerate(lines) if l.strip()}
+    fns, depth, start, sig = [], 0, None, ""
+    for k, l in enumerate(lines, 1):
+        if depth == 0 and start is None and l.strip() and \
+                not l.lstrip().startswith("#"):
+            start, sig = k, ""
+        for ch in l:
+            if depth == 0 and start is not None:
+                sig += ch
+            if ch == "{":
+                depth += 1
+                if depth == 1:
+                    m = re.search(r"(\w+)\s*\([^;]*\)\s*\{$",
+                                  " ".join(sig.split()))
+                    fn = m.group(1) if m else None
+                    fstart = start
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    if fn:
+                        fns.append((fn, fstart, k))
+                    start, fn = None, None
+            elif ch == ";" and depth == 0:
+                start = None
+        if depth == 0 and start is not None and l.strip().startswith("#"):
+            start = None
+    return fns, code_lines
+
+
+def goals(logdir):
+    """{function: [proved, total]} over the ok runs' logs; the runs not ok."""
+    res = os.path.join(logdir, "results")
+    runs, bad = [], []
+    if os.path.exists(res):
+        for l in open(res):
+            f = l.split()
+            if len(f) >= 3:
+                (runs if f[2] == "ok" else bad).append(f[1])
+    else:
+        runs = [os.path.basename(p)[:-4]
+                for p in glob.glob(os.path.join(logdir, "*.log"))]
+    per = {}
+    for r in runs:
+        p = os.path.join(logdir, r + ".log")
+        if not os.path.exists(p):
+            continue
+        text = open(p, encoding="utf-8", errors="replace").read()
+        names = sorted(set(ANNOT.findall(text)), key=len, reverse=True)
+        for g, verdict in GOAL.findall(text):
+            fn = next((f for f in names if g.startswith(f + "_")), None)
+            if fn is None:
+                continue        # a lemma, or a goal of no function
+            st = per.setdefault(fn, [0, 0])
+            st[1] += 1
+            if verdict == "Valid":
+                st[0] += 1
+    return per, runs, bad
+
+
+def selftest():
+    """Checks the two parsers on made-up input; raises on a mismatch."""
+    import tempfile
+    src = ("/* f() { not code } */\n#include <x.h>\nstatic int a(int x)\n"
+           "{\n    return x; /* } */\n}\n\nint b(void);\n"
+           "int c(const char *s,\n      int n)\n{\n    if (n) {\n"
+           "        return s[0] == '}';\n    }\n    return 0;\n}\n"
+           "static const int t[2] = {1, 2};\n")
+    d = tempfile.mkdtemp()
+    p = os.path.join(d, "x.c")
+    open(p, "w").write(src)
+    fns, code = functions(p)
+    assert fns == [("a", 3, 6), ("c", 9, 16)], fns
+    assert len(code) == 15, sorted(code)
+    log = ("[rte:annot] annotating function page_read\n"
+           "[rte:annot] annotating function page\n"
+           "[wp] [Qed] Goal typed_page_read_ensures_ok : Valid (1ms)\n"
+           "[wp] [CVC4] Goal typed_page_assert_rte : Unknown (Qed:1ms)\n"
+           "[wp] [Z3] Goal typed_lemma_Lsl : Valid (2ms)\n")
+    open(os.path.join(d, "r.log"), "w").write(log)
+    open(os.path.join(d, "results"), "w").write("m r ok 3 3 1\nm q FAILED 1 2 1\n")
+    per, runs, bad = goals(d)
+    assert per == {"page_read": [1, 1], "page": [0, 1]}, per
+    assert runs == ["r"] and bad == ["q"], (runs, bad)
+    print("coverage.py selftest: ok")
+
+
+def main(argv):
+    if argv == ["--selftest"]:
+        selftest()
+        return 0
+    table = None
+    if len(argv) >= 2 and argv[0] == "--table":
+        table, argv = argv[1], argv[2:]
+    logdir = argv[0] if argv else "build/proofs"
+    per, runs, bad = goals(logdir)
+    if not runs:
+        print("proved: no proof run's log in %s" % logdir)
+        return 1
+    rows, total, proved_lines, nproved = [], 0, 0, 0
+    for path in sorted(glob.glob("src/*.c")):
+        fns, code = functions(path)
+        total += len(code)
+        for name, a, b in fns:
+            n = len([k for k in code if a <= k <= b])
+            ok, all_ = per.get(name, [0, 0])
+            is_proved = all_ > 0 and ok == all_
+            if is_proved:
+                proved_lines += n
+                nproved += 1
+            rows.append((path, name, n, ok, all_, is_proved))
+    pct = 100.0 * proved_lines / total if total else 0.0
+    note = ""
+    if bad:
+        note = " (runs not ok, not counted: %s)" % ", ".join(bad)
+    print("proved: %d of %d code lines of src/*.c (%.1f%%), %d functions%s"
+          % (proved_lines, total, pct, nproved, note))
+    if table:
+        with open(table, "w") as f:
+            f.write("<!-- generated by proofs/coverage.py from a proof run's "
+                    "logs: do not edit -->\n")
+            f.write("# Functions of src/*.c under a proved contract\n\n")
+            f.write("%d of %d code lines (%.1f%%), %d functions. A function "
+                    "is proved when WP produced goals of it and proved every "
+                    "one (-wp-rte: its runtime-error goals included).\n\n"
+                    % (proved_lines, total, pct, nproved))
+            f.write("| file | function | code lines | goals proved | proved |\n")
+            f.write("|---|---|---:|---:|---|\n")
+            for path, name, n, ok, all_, p in rows:
+                f.write("| %s | `%s` | %d | %s | %s |\n" % (
+                    path, name, n, "%d / %d" % (ok, all_) if all_ else "-",
+                    "yes" if p else ""))
+    return 2 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -13,7 +13,10 @@ goal of it, in every run, was Valid; L is the code lines of those
 functions and N all code lines of src/*.c (a code line: one that holds
 something besides blanks and comments). With --table FILE it also
 writes FILE, a markdown table of every function of src/*.c: file, name,
-code lines, goals proved / goals, and whether it is proved.
+code lines, goals proved / goals, and whether it is proved. With
+--slowest N [LOGDIR] it prints instead a markdown table of the N proved
+goals whose prover took longest (seconds, which the load moves, and
+prover steps, which it does not).
 
 Exit status: 0, or 1 when no run's log is there (nothing to count), or 2
 when a run of the results file did not end ok (its functions are then
@@ -147,7 +150,31 @@ def selftest():
     print("coverage.py selftest: ok")
 
 
+SLOW = re.compile(r"\[wp\] \[([^\]]+)\] Goal typed_(\w+) : Valid"
+                  r"(?: \(Qed:[^)]*\))? \(([\d.]+)(ms|s)\)(?: \((\d+)\))?")
+
+
+def slowest(logdir, n):
+    """The n proved goals whose prover took longest: (seconds, steps,
+    prover, goal, run)."""
+    out = []
+    for p in glob.glob(os.path.join(logdir, "*.log")):
+        run = os.path.basename(p)[:-4]
+        for m in SLOW.finditer(open(p, encoding="utf-8",
+                                    errors="replace").read()):
+            t = float(m.group(3)) / (1000.0 if m.group(4) == "ms" else 1.0)
+            out.append((t, int(m.group(5) or 0), m.group(1), m.group(2), run))
+    return sorted(out, reverse=True)[:n]
+
+
 def main(argv):
+    if len(argv) >= 2 and argv[0] == "--slowest":
+        logdir = argv[2] if len(argv) > 2 else "build/proofs"
+        print("| seconds | prover steps | prover | goal | run |")
+        print("|---:|---:|---|---|---|")
+        for t, st, pr, g, run in slowest(logdir, int(argv[1])):
+            print("| %.2f | %d | %s | `%s` | %s |" % (t, st, pr, g, run))
+        return 0
     if argv == ["--selftest"]:
         selftest()
         return 0

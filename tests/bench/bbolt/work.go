@@ -221,6 +221,15 @@ func runDurable(o *options) {
 	db.Close()
 	row("durable", o.m, d, false)
 	info("file_bytes", fileSize(o.path))
+	m := o.m / 5
+	if m == 0 {
+		m = 1
+	}
+	t := time.Now()
+	for i := uint64(0); i < m; i++ {
+		openDB(o.path, true).Close()
+	}
+	row("reopen", m, time.Since(t), false)
 }
 
 func runOnetx(o *options) {

@@ -5,7 +5,7 @@
 #   make install PREFIX=/usr/local
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Isrc
 PREFIX  ?= /usr/local
 VERSION  = 0.2.0

@@ -70,8 +70,8 @@ unit: $(UNIT_BINS)
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/asan/libcbolt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -Itests/unit -o $@ $< $(B)/asan/libcbolt.a -lpthread
-# The freelist test runs the round-trip harness the proofs prove.
-$(B)/tests/test_freelist: proofs/roundtrip.c
+# The freelist and meta tests run the round-trip harness the proofs prove.
+$(B)/tests/test_freelist $(B)/tests/test_meta: proofs/roundtrip.c
 
 # ThreadSanitizer: the library and the multi-threaded test.
 TSAN_OBJS = $(SRCS:src/%.c=$(B)/tsan/obj/%.o)

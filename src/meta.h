@@ -61,7 +61,10 @@ void meta_decode(const uint8_t *page, meta *m);
 /*@ requires valid_page: \valid(page + (0 .. META_END - 1));
     requires valid_meta: \valid(m);
     requires separated: \separated(page + (0 .. META_END - 1), m);
-    assigns page[0 .. META_END - 1], m->checksum; */
+    assigns page[0 .. META_END - 1], m->checksum;
+    ensures header: MetaPageHeader(page, pgid);
+    ensures fields: MetaStored(page, m);
+    ensures sealed: MetaSealed(page, m); */
 void meta_encode(meta *m, uint8_t *page, uint64_t pgid);
 
 /* RULE_OK when the meta in page (>= META_END bytes) has the right magic,

@@ -318,11 +318,11 @@ int page_bucket_value(const uint8_t *v, size_t vlen, uint64_t *root,
                       uint32_t *bad);
 
 /* Writes the 16-byte header of a bucket value (page_bucket_value()'s
- * root and sequence) at v. The contract says which bytes are written,
- * not their values: the stores of format.h have no value contract (see
- * proofs/README.md). */
+ * root and sequence) at v. */
 /*@ requires valid: \valid(v + (0 .. BUCKET_HDR_SIZE - 1));
-    assigns v[0 .. BUCKET_HDR_SIZE - 1]; */
+    assigns v[0 .. BUCKET_HDR_SIZE - 1];
+    ensures root: LD64(v) == root;
+    ensures seq: LD64(v + 8) == seq; */
 void page_encode_bucket(uint8_t *v, uint64_t root, uint64_t seq);
 /* Writes the header fields id, flags and overflow of the page at p
  * (count is page_encode()'s): bytes [0, 10) and [12, 16), the count's
@@ -331,7 +331,10 @@ void page_encode_bucket(uint8_t *v, uint64_t root, uint64_t seq);
     assigns p[PAGE_OFF_ID .. PAGE_OFF_FLAGS + 1],
             p[PAGE_OFF_OVERFLOW .. PAGE_OFF_OVERFLOW + 3];
     ensures count_kept: p[PAGE_OFF_COUNT] == \old(p[PAGE_OFF_COUNT]) &&
-      p[PAGE_OFF_COUNT + 1] == \old(p[PAGE_OFF_COUNT + 1]); */
+      p[PAGE_OFF_COUNT + 1] == \old(p[PAGE_OFF_COUNT + 1]);
+    ensures id: LD64(p + PAGE_OFF_ID) == id;
+    ensures flags: LD16(p + PAGE_OFF_FLAGS) == flags;
+    ensures overflow: LD32(p + PAGE_OFF_OVERFLOW) == overflow; */
 void page_set_header(uint8_t *p, uint64_t id, uint16_t flags,
                      uint32_t overflow);
 /* Writes n elements as a leaf (is_leaf) or branch page at buf: flags,

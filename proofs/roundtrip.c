@@ -30,7 +30,7 @@
     requires valid_out: \valid(out + (0 .. n - 1)) && \valid(count);
     requires separated: \separated(ids + (0 .. n - 1), page + (0 .. len - 1),
                                    out + (0 .. n - 1), count);
-    assigns page[PAGE_OFF_COUNT .. len - 1], out[0 .. n - 1], *count;
+    assigns page[PageOffCount .. len - 1], out[0 .. n - 1], *count;
     ensures fits: \result == -1 <==> !(FreelistIdsOffN(n) + 8 * n <= len);
     ensures result: \result == -1 || \result == RULE_OK ||
                     \result == RULE_FREELIST_RANGE ||
@@ -99,10 +99,10 @@ int freelist_roundtrip(const uint64_t *ids, uint64_t n, uint64_t hwm,
 /* Encodes m as meta page pgid, validates the page and decodes it into
  * out. The result is meta_validate()'s rule. m is a copy: the checksum
  * meta_encode() sets in it is the one decoded into out. */
-/*@ requires valid_page: \valid(page + (0 .. META_END - 1));
+/*@ requires valid_page: \valid(page + (0 .. MetaEnd - 1));
     requires valid_out: \valid(out);
-    requires separated: \separated(page + (0 .. META_END - 1), out);
-    assigns page[0 .. META_END - 1], *out;
+    requires separated: \separated(page + (0 .. MetaEnd - 1), out);
+    assigns page[0 .. MetaEnd - 1], *out;
     ensures header: MetaPageHeader(page, pgid);
     ensures magic: out->magic == m.magic;
     ensures version: out->version == m.version;
@@ -113,15 +113,15 @@ int freelist_roundtrip(const uint64_t *ids, uint64_t n, uint64_t hwm,
     ensures freelist: out->freelist == m.freelist;
     ensures pgid: out->pgid == m.pgid;
     ensures txid: out->txid == m.txid;
-    ensures checksum: out->checksum == Fnv1a64(page + META_OFF, META_SUM_LEN);
+    ensures checksum: out->checksum == Fnv1a64(page + MetaOff, MetaSumLen);
     behavior bad_magic:
-      assumes m.magic != META_MAGIC;
+      assumes m.magic != MetaMagic;
       ensures \result == RULE_META_MAGIC;
     behavior bad_version:
-      assumes m.magic == META_MAGIC && m.version != META_VERSION;
+      assumes m.magic == MetaMagic && m.version != MetaVersion;
       ensures \result == RULE_META_VERSION;
     behavior good:
-      assumes m.magic == META_MAGIC && m.version == META_VERSION;
+      assumes m.magic == MetaMagic && m.version == MetaVersion;
       ensures checksum_rule: \result == RULE_OK || \result == RULE_META_CHECKSUM;
       ensures ok: \result == RULE_OK <==> out->checksum != 0;
     complete behaviors;

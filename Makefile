@@ -5,7 +5,7 @@
 #   make install PREFIX=/usr/local
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS = -std=c11 -D_DEFAULT_SOURCE -Isrc
 PREFIX  ?= /usr/local
 VERSION  = 0.2.0
@@ -70,8 +70,8 @@ unit: $(UNIT_BINS)
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/asan/libcbolt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ASAN_FLAGS) $(WARN) -Itests/unit -o $@ $< $(B)/asan/libcbolt.a -lpthread
-# The freelist test runs the round-trip harness the proofs prove.
-$(B)/tests/test_freelist: proofs/roundtrip.c
+# The freelist and meta tests run the round-trip harness the proofs prove.
+$(B)/tests/test_freelist $(B)/tests/test_meta: proofs/roundtrip.c
 
 # ThreadSanitizer: the library and the multi-threaded test.
 TSAN_OBJS = $(SRCS:src/%.c=$(B)/tsan/obj/%.o)

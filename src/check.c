@@ -141,7 +141,7 @@ static void check_meta_page(checker *k, uint64_t i)
     if (rule == RULE_OK)
         return;
     snprintf(msg, sizeof msg, "header id %llu flags 0x%x%s",
-             (unsigned long long)h.id, h.flags,
+             (unsigned long long)h.id, (unsigned)h.flags,
              in_force ? "" : " (not the meta in force: an older or torn "
                              "commit)");
     if (in_force)

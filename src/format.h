@@ -149,32 +149,38 @@ static inline uint64_t ld64(const uint8_t *p)
     return (uint64_t)ld32(p) + ((uint64_t)ld32(p + 4) << 32);
 }
 
-/* The stores truncate on purpose: (uint8_t)v keeps the low byte. */
+/* The stores take the low byte by `% 256` and the rest by `/ 256`: the
+ * same bytes as shifting and truncating (compilers emit the same code),
+ * no truncating conversion, and WP proves that the matching load reads
+ * the value back. */
 
 /*@ requires valid: \valid(p + (0 .. 1));
-    assigns p[0 .. 1]; */
+    assigns p[0 .. 1];
+    ensures stored: LD16(p) == v; */
 static inline void st16(uint8_t *p, uint16_t v)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
+    p[0] = (uint8_t)(v % 256u);
+    p[1] = (uint8_t)(v / 256u);
 }
 
 /*@ requires valid: \valid(p + (0 .. 3));
-    assigns p[0 .. 3]; */
+    assigns p[0 .. 3];
+    ensures stored: LD32(p) == v; */
 static inline void st32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
+    st16(p, (uint16_t)(v % 65536u));
+    st16(p + 2, (uint16_t)(v / 65536u));
+    //@ assert low: p[0] + 256 * p[1] == v % 65536;
 }
 
 /*@ requires valid: \valid(p + (0 .. 7));
-    assigns p[0 .. 7]; */
+    assigns p[0 .. 7];
+    ensures stored: LD64(p) == v; */
 static inline void st64(uint8_t *p, uint64_t v)
 {
-    st32(p, (uint32_t)v);
-    st32(p + 4, (uint32_t)(v >> 32));
+    st32(p, (uint32_t)(v % 4294967296u));
+    st32(p + 4, (uint32_t)(v / 4294967296u));
+    //@ assert low: LD32(p) == v % 4294967296;
 }
 
 #endif

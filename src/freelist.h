@@ -174,7 +174,7 @@ size_t pending_release(uint64_t *ids, uint64_t *atx, size_t n, uint64_t ftx,
 /*@ requires valid_ids: \valid_read(ids + (0 .. n - 1));
     requires valid_page: \valid(page + (0 .. len - 1));
     requires separated: \separated(ids + (0 .. n - 1), page + (0 .. len - 1));
-    assigns page[PAGE_OFF_COUNT .. len - 1];
+    assigns page[PageOffCount .. len - 1];
     ensures result: \result == 0 || \result == -1;
     ensures fits: \result == 0 <==> FreelistIdsOffN(n) + 8 * n <= len;
     ensures encodes: \result == 0 ==> FreelistEncodes(page, len, ids, n); */

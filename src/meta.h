@@ -40,34 +40,37 @@ typedef struct meta {
 uint64_t fnv1a64(const uint8_t *p, size_t n);
 
 /* Decodes the meta of a page; page must hold at least META_END bytes. */
-/*@ requires valid_page: \valid_read(page + (0 .. META_END - 1));
+/*@ requires valid_page: \valid_read(page + (0 .. MetaEnd - 1));
     requires valid_meta: \valid(m);
-    requires separated: \separated(page + (0 .. META_END - 1), m);
+    requires separated: \separated(page + (0 .. MetaEnd - 1), m);
     assigns *m;
-    ensures magic: m->magic == LD32(page + META_OFF_MAGIC);
-    ensures version: m->version == LD32(page + META_OFF_VERSION);
-    ensures page_size: m->page_size == LD32(page + META_OFF_PAGE_SIZE);
-    ensures flags: m->flags == LD32(page + META_OFF_FLAGS);
-    ensures root: m->root == LD64(page + META_OFF_ROOT);
-    ensures sequence: m->sequence == LD64(page + META_OFF_SEQUENCE);
-    ensures freelist: m->freelist == LD64(page + META_OFF_FREELIST);
-    ensures pgid: m->pgid == LD64(page + META_OFF_PGID);
-    ensures txid: m->txid == LD64(page + META_OFF_TXID);
-    ensures checksum: m->checksum == LD64(page + META_OFF_CHECKSUM); */
+    ensures magic: m->magic == LD32(page + MetaOffMagic);
+    ensures version: m->version == LD32(page + MetaOffVersion);
+    ensures page_size: m->page_size == LD32(page + MetaOffPageSize);
+    ensures flags: m->flags == LD32(page + MetaOffFlags);
+    ensures root: m->root == LD64(page + MetaOffRoot);
+    ensures sequence: m->sequence == LD64(page + MetaOffSequence);
+    ensures freelist: m->freelist == LD64(page + MetaOffFreelist);
+    ensures pgid: m->pgid == LD64(page + MetaOffPgid);
+    ensures txid: m->txid == LD64(page + MetaOffTxid);
+    ensures checksum: m->checksum == LD64(page + MetaOffChecksum); */
 void meta_decode(const uint8_t *page, meta *m);
 
 /* Encodes m into a page buffer of at least META_END bytes as page id
  * `pgid` (header included) and sets m->checksum to the stored checksum. */
-/*@ requires valid_page: \valid(page + (0 .. META_END - 1));
+/*@ requires valid_page: \valid(page + (0 .. MetaEnd - 1));
     requires valid_meta: \valid(m);
-    requires separated: \separated(page + (0 .. META_END - 1), m);
-    assigns page[0 .. META_END - 1], m->checksum; */
+    requires separated: \separated(page + (0 .. MetaEnd - 1), m);
+    assigns page[0 .. MetaEnd - 1], m->checksum;
+    ensures header: MetaPageHeader(page, pgid);
+    ensures fields: MetaStored(page, m);
+    ensures sealed: MetaSealed(page, m); */
 void meta_encode(meta *m, uint8_t *page, uint64_t pgid);
 
 /* RULE_OK when the meta in page (>= META_END bytes) has the right magic,
  * version and a non-zero matching checksum; else the first rule broken
  * in that order. */
-/*@ requires valid: \valid_read(page + (0 .. META_END - 1));
+/*@ requires valid: \valid_read(page + (0 .. MetaEnd - 1));
     assigns \nothing;
     ensures valid_iff: \result == RULE_OK <==> MetaValid(page);
     behavior ok:

@@ -124,8 +124,8 @@ int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 
 /*@ assigns \nothing;
     ensures type: \result != 0 <==>
-      (((flags & PAGE_TYPE_MASK) == PAGE_BRANCH && (want & PV_BRANCH) != 0) ||
-       ((flags & PAGE_TYPE_MASK) == PAGE_LEAF && (want & PV_LEAF) != 0)); */
+      (((flags & PageTypeMask) == PageBranch && (want & PV_BRANCH) != 0) ||
+       ((flags & PageTypeMask) == PageLeaf && (want & PV_LEAF) != 0)); */
 static int type_ok(uint16_t flags, unsigned want)
 {
     uint16_t t = (uint16_t)(flags & PAGE_TYPE_MASK);
@@ -286,7 +286,7 @@ int page_locate(const uint8_t *base, uint64_t page_size, uint64_t hwm,
     if (pgid < 2 || pgid >= hwm)
         return RULE_PAGE_ID_RANGE;
     //@ assert inside: pgid * page_size + page_size <= hwm * page_size;
-    //@ assert header: pgid * page_size + PAGE_HDR_SIZE <= hwm * page_size;
+    //@ assert header: pgid * page_size + PageHdrSize <= hwm * page_size;
     p = base + pgid * page_size;
     if (ld64(p + PAGE_OFF_ID) != pgid)
         return RULE_PAGE_ID_MISMATCH;
@@ -318,11 +318,11 @@ void page_key(const page_view *p, uint32_t i, const uint8_t **k,
     const uint8_t *e = page_elem(p, i);
     //@ assert in_bounds: ElemInBounds(p->data, p->len, i);
     if (p->flags & PAGE_LEAF) {
-        //@ assert leaf: KeyOff(p->data, i) == ElemOff(i) + LD32(e + LEAF_OFF_POS);
+        //@ assert leaf: KeyOff(p->data, i) == ElemOff(i) + LD32(e + LeafOffPos);
         *k = e + ld32(e + LEAF_OFF_POS);
         *klen = ld32(e + LEAF_OFF_KSIZE);
     } else {
-        //@ assert branch: KeyOff(p->data, i) == ElemOff(i) + LD32(e + BRANCH_OFF_POS);
+        //@ assert branch: KeyOff(p->data, i) == ElemOff(i) + LD32(e + BranchOffPos);
         *k = e + ld32(e + BRANCH_OFF_POS);
         *klen = ld32(e + BRANCH_OFF_KSIZE);
     }

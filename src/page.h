@@ -66,14 +66,14 @@ typedef struct page_hdr {
 #endif
 
 /* Decodes the 16-byte header at p (any bytes: nothing is validated). */
-/*@ requires valid: \valid_read(p + (0 .. PAGE_HDR_SIZE - 1));
+/*@ requires valid: \valid_read(p + (0 .. PageHdrSize - 1));
     requires valid_out: \valid(h);
-    requires separated: \separated(h, p + (0 .. PAGE_HDR_SIZE - 1));
+    requires separated: \separated(h, p + (0 .. PageHdrSize - 1));
     assigns *h;
-    ensures id: h->id == LD64(p + PAGE_OFF_ID);
-    ensures flags: h->flags == LD16(p + PAGE_OFF_FLAGS);
-    ensures count: h->count == LD16(p + PAGE_OFF_COUNT);
-    ensures overflow: h->overflow == LD32(p + PAGE_OFF_OVERFLOW); */
+    ensures id: h->id == LD64(p + PageOffId);
+    ensures flags: h->flags == LD16(p + PageOffFlags);
+    ensures count: h->count == LD16(p + PageOffCount);
+    ensures overflow: h->overflow == LD32(p + PageOffOverflow); */
 static inline void page_header(const uint8_t *p, page_hdr *h)
 {
     h->id = ld64(p + PAGE_OFF_ID);
@@ -95,7 +95,7 @@ static inline void page_header(const uint8_t *p, page_hdr *h)
     assigns *pv, *bad;
     ensures ok_iff: \result == RULE_OK <==> PageWellFormed(data, len, want);
     ensures view: \result == RULE_OK ==>
-      pv->data == data && pv->len == len && pv->id == LD64(data + PAGE_OFF_ID) &&
+      pv->data == data && pv->len == len && pv->id == LD64(data + PageOffId) &&
       PageViewWellFormed(pv, want);
     ensures bad_ok: \result == RULE_OK ==> *bad == 0; */
 int page_validate(const uint8_t *data, size_t len, unsigned want,
@@ -107,7 +107,7 @@ int page_validate(const uint8_t *data, size_t len, unsigned want,
  * overflow run ends before hwm), in that order. On RULE_OK, *len is the
  * run's length, (overflow + 1) * page_size, and the run lies inside the
  * mapping. The caller validates the run with page_validate(). */
-/*@ requires ps: PAGE_HDR_SIZE <= page_size;
+/*@ requires ps: PageHdrSize <= page_size;
     requires fits: hwm * page_size <= SIZE_MAX;
     requires valid_map: \valid_read(base + (0 .. hwm * page_size - 1));
     requires valid_out: \valid(len);
@@ -123,11 +123,11 @@ int page_validate(const uint8_t *data, size_t len, unsigned want,
       ensures \result == RULE_PAGE_ID_RANGE;
     behavior id_mismatch:
       assumes 2 <= pgid < hwm;
-      assumes LD64(PageAt(base, page_size, pgid) + PAGE_OFF_ID) != pgid;
+      assumes LD64(PageAt(base, page_size, pgid) + PageOffId) != pgid;
       ensures \result == RULE_PAGE_ID_MISMATCH;
     behavior file_range:
       assumes 2 <= pgid < hwm;
-      assumes LD64(PageAt(base, page_size, pgid) + PAGE_OFF_ID) == pgid;
+      assumes LD64(PageAt(base, page_size, pgid) + PageOffId) == pgid;
       assumes PageOverflow(PageAt(base, page_size, pgid)) >= hwm - pgid;
       ensures \result == RULE_PAGE_FILE_RANGE;
     behavior ok:
@@ -142,7 +142,7 @@ int page_locate(const uint8_t *base, uint64_t page_size, uint64_t hwm,
  * page pgid is well formed for this page size and high-water mark
  * (PageWellFormedAt). *pv is the page's view and *bad as for
  * page_validate(); *bad is 0 for the three rules of page_locate(). */
-/*@ requires ps: PAGE_HDR_SIZE <= page_size;
+/*@ requires ps: PageHdrSize <= page_size;
     requires fits: hwm * page_size <= SIZE_MAX;
     requires valid_map: \valid_read(base + (0 .. hwm * page_size - 1));
     requires valid_out: \valid(pv) && \valid(bad);
@@ -169,7 +169,7 @@ static inline const uint8_t *page_elem(const page_view *p, uint32_t i)
 
 /*@ requires valid: \valid_read(p);
     assigns \nothing;
-    ensures leaf: \result != 0 <==> (p->flags & PAGE_LEAF) != 0; */
+    ensures leaf: \result != 0 <==> (p->flags & PageLeaf) != 0; */
 static inline int page_is_leaf(const page_view *p)
 {
     return (p->flags & PAGE_LEAF) != 0;
@@ -226,7 +226,7 @@ void page_leaf_item(const page_view *p, uint32_t i, const uint8_t **k,
 /*@ requires view: PageViewInBounds(p);
     requires index: i < p->count;
     assigns \nothing;
-    ensures child: \result == LD64(p->data + (ElemOff(i) + BRANCH_OFF_PGID)); */
+    ensures child: \result == LD64(p->data + (ElemOff(i) + BranchOffPgid)); */
 uint64_t page_branch_child(const page_view *p, uint32_t i);
 
 /* Byte-wise comparison of two keys, shorter first on a common prefix. */
@@ -300,38 +300,41 @@ uint32_t page_lower_bound(const page_view *p, const uint8_t *key,
     assigns *root, *seq, *inl, *inner, *bad;
     ensures result: \result == RULE_OK || \result == RULE_BUCKET_VALUE ||
                     \result == RULE_INLINE_PAGE;
-    ensures short: \result == RULE_BUCKET_VALUE <==> vlen < BUCKET_HDR_SIZE;
+    ensures short: \result == RULE_BUCKET_VALUE <==> vlen < BucketHdrSize;
     ensures header: \result != RULE_BUCKET_VALUE ==>
       *root == LD64(v) && *seq == LD64(v + 8);
     ensures file_root: \result != RULE_BUCKET_VALUE && *root != 0 ==>
       \result == RULE_OK;
     ensures inline_ok: \result == RULE_OK && *root == 0 ==>
-      inl->data == v + BUCKET_HDR_SIZE && inl->len == vlen - BUCKET_HDR_SIZE &&
+      inl->data == v + BucketHdrSize && inl->len == vlen - BucketHdrSize &&
       inl->id == 0 && PageViewWellFormed(inl, PV_LEAF | PV_NO_BUCKETS);
     ensures inline_bad: \result == RULE_INLINE_PAGE <==>
-      vlen >= BUCKET_HDR_SIZE && *root == 0 &&
-      !(PageWellFormed(v + BUCKET_HDR_SIZE, vlen - BUCKET_HDR_SIZE,
+      vlen >= BucketHdrSize && *root == 0 &&
+      !(PageWellFormed(v + BucketHdrSize, vlen - BucketHdrSize,
                        PV_LEAF | PV_NO_BUCKETS) &&
-        LD64(v + BUCKET_HDR_SIZE + PAGE_OFF_ID) == 0); */
+        LD64(v + BucketHdrSize + PageOffId) == 0); */
 int page_bucket_value(const uint8_t *v, size_t vlen, uint64_t *root,
                       uint64_t *seq, page_view *inl, int *inner,
                       uint32_t *bad);
 
 /* Writes the 16-byte header of a bucket value (page_bucket_value()'s
- * root and sequence) at v. The contract says which bytes are written,
- * not their values: the stores of format.h have no value contract (see
- * proofs/README.md). */
-/*@ requires valid: \valid(v + (0 .. BUCKET_HDR_SIZE - 1));
-    assigns v[0 .. BUCKET_HDR_SIZE - 1]; */
+ * root and sequence) at v. */
+/*@ requires valid: \valid(v + (0 .. BucketHdrSize - 1));
+    assigns v[0 .. BucketHdrSize - 1];
+    ensures root: LD64(v) == root;
+    ensures seq: LD64(v + 8) == seq; */
 void page_encode_bucket(uint8_t *v, uint64_t root, uint64_t seq);
 /* Writes the header fields id, flags and overflow of the page at p
  * (count is page_encode()'s): bytes [0, 10) and [12, 16), the count's
  * two bytes left as they are. */
-/*@ requires valid: \valid(p + (0 .. PAGE_HDR_SIZE - 1));
-    assigns p[PAGE_OFF_ID .. PAGE_OFF_FLAGS + 1],
-            p[PAGE_OFF_OVERFLOW .. PAGE_OFF_OVERFLOW + 3];
-    ensures count_kept: p[PAGE_OFF_COUNT] == \old(p[PAGE_OFF_COUNT]) &&
-      p[PAGE_OFF_COUNT + 1] == \old(p[PAGE_OFF_COUNT + 1]); */
+/*@ requires valid: \valid(p + (0 .. PageHdrSize - 1));
+    assigns p[PageOffId .. PageOffFlags + 1],
+            p[PageOffOverflow .. PageOffOverflow + 3];
+    ensures count_kept: p[PageOffCount] == \old(p[PageOffCount]) &&
+      p[PageOffCount + 1] == \old(p[PageOffCount + 1]);
+    ensures id: LD64(p + PageOffId) == id;
+    ensures flags: LD16(p + PageOffFlags) == flags;
+    ensures overflow: LD32(p + PageOffOverflow) == overflow; */
 void page_set_header(uint8_t *p, uint64_t id, uint16_t flags,
                      uint32_t overflow);
 /* Writes n elements as a leaf (is_leaf) or branch page at buf: flags,
@@ -347,7 +350,7 @@ void page_encode(uint8_t *buf, const inode *in, uint32_t n, int is_leaf);
 /*@ requires view: PageViewInBounds(p);
     assigns \nothing;
     ensures inside: \result <= p->len;
-    ensures empty: p->count == 0 ==> \result == PAGE_HDR_SIZE;
+    ensures empty: p->count == 0 ==> \result == PageHdrSize;
     ensures used: p->count > 0 ==>
       \result == ValOff(p->data, p->count - 1) + ValSize(p->data, p->count - 1); */
 uint64_t page_inuse(const page_view *p);

@@ -239,7 +239,7 @@ uint32_t split_index(const inode *in, uint32_t n, int is_leaf,
         loop invariant fits: i >= 3 ==> sz <= threshold;
         loop invariant prev: i >= 1 ==> PartSize(in, is_leaf, i - 1) <= sz;
         loop invariant bound: sz <= threshold ||
-                              (i <= 2 && sz <= PAGE_HDR_SIZE + i * 0x20000000F);
+                              (i <= 2 && sz <= PageHdrSize + i * 0x20000000F);
         loop assigns i, index, sz;
         loop variant n - i; */
     for (i = 0; i + MIN_KEYS_PER_PAGE < n; i++) {
@@ -487,7 +487,7 @@ uint64_t inodes_size(const inode *in, uint32_t n, int is_leaf)
     uint32_t i;
     /*@ loop invariant range: 0 <= i <= n;
         loop invariant size: sz == PartSize(in, is_leaf, i);
-        loop invariant bound: sz <= PAGE_HDR_SIZE + i * 0x20000000F;
+        loop invariant bound: sz <= PageHdrSize + i * 0x20000000F;
         loop assigns i, sz;
         loop variant n - i; */
     for (i = 0; i < n; i++)

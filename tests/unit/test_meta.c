@@ -1,6 +1,11 @@
-/* test_meta.c - meta.c: FNV-1a, validation, field rules, selection. */
+/* test_meta.c - meta.c: FNV-1a, validation, field rules, selection, and
+ * the proved meta round trip of proofs/roundtrip.c. */
 #include "meta.h"
 #include "unit.h"
+
+/* The proof harness (encode, validate, decode), compiled here so that the
+ * code WP proves is also run. */
+#include "../../proofs/roundtrip.c"
 
 static void make(meta *m, uint64_t txid)
 {
@@ -60,6 +65,33 @@ TEST(validate_rules)
     CHECK_EQ(meta_validate(page), RULE_OK);
 }
 
+TEST(roundtrip)
+{
+    uint8_t page[4096];
+    meta m, d;
+    make(&m, 9);
+    m.flags = 0x5a5a5a5au;
+    m.sequence = 0x0102030405060708ull;
+    memset(page, 0xee, sizeof page);
+    CHECK_EQ(meta_roundtrip(m, page, 1, &d), RULE_OK);
+    CHECK(d.magic == m.magic && d.version == m.version);
+    CHECK(d.page_size == m.page_size && d.flags == m.flags);
+    CHECK(d.root == m.root && d.sequence == m.sequence);
+    CHECK(d.freelist == m.freelist && d.pgid == m.pgid && d.txid == m.txid);
+    CHECK(d.checksum == fnv1a64(page + META_OFF, META_SUM_LEN));
+    CHECK(ld64(page + PAGE_OFF_ID) == 1);
+    CHECK_EQ(ld16(page + PAGE_OFF_FLAGS), PAGE_META);
+    CHECK_EQ(ld16(page + PAGE_OFF_COUNT), 0);
+    CHECK_EQ(ld32(page + PAGE_OFF_OVERFLOW), 0);
+    CHECK(page[META_END] == 0xee); /* nothing written past the meta */
+    m.magic ^= 1;
+    CHECK_EQ(meta_roundtrip(m, page, 0, &d), RULE_META_MAGIC);
+    CHECK(d.magic == m.magic && d.txid == m.txid);
+    m.magic ^= 1;
+    m.version = 1;
+    CHECK_EQ(meta_roundtrip(m, page, 0, &d), RULE_META_VERSION);
+}
+
 TEST(field_rules)
 {
     meta m;
@@ -108,6 +140,7 @@ int main(void)
     RUN(fnv_vectors);
     RUN(encode_validate);
     RUN(validate_rules);
+    RUN(roundtrip);
     RUN(field_rules);
     RUN(selection);
     return unit_total_failed ? 1 : 0;

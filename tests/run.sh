@@ -222,8 +222,8 @@ elif command -v frama-c >/dev/null 2>&1; then
     done < <(grep 'Proved goals' "$B/proofs.out")
     [ "$prc" = 0 ] || bad "proofs: proofs/run.sh exit $prc (see $B/proofs.out)"
     # The share of src/*.c those proofs cover, from the runs' logs, and
-    # its per-function table (proofs/coverage.py; the committed copy is
-    # proofs/coverage.md).
+    # its per-function table (proofs/coverage.py), in
+    # build/proofs-coverage.md.
     if python3 proofs/coverage.py --table "$B/proofs-coverage.md" build/proofs; then
         ok
     else

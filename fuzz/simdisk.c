@@ -3,7 +3,8 @@
  *
  * Owns: per file a durable image, a cached image, the list of operations
  * not yet synced, and the live mappings (one buffer each, kept up to date
- * by writes). Nothing here is shared between threads.
+ * by writes). Nothing of a disk is shared between threads; the pool of
+ * ended mappings' buffers is the process's, under its own lock.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -180,23 +180,41 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The error for an id found both in the free array and among the ids
+ * merged into it (ids_merge()'s check): alloc.h's invariant "free and
+ * pending ids are disjoint" is broken, so nothing is changed and the
+ * caller stops. */
+static int merge_dup(uint64_t dup)
+{
+    return cb_corrupt(dup, RULE_PAGE_DOUBLE,
+                      "page both free and merged into the free ids");
+}
+
 /* Merges the (unsorted, not free) ids m[0..k) into the free array, using
  * out (room for f->n + k ids, allocated by the caller before it changed
- * anything, so that a merge cannot fail half-way). */
-static void merge_into(fl *f, uint64_t *m, size_t k, uint64_t *out)
+ * anything, so that a merge cannot fail half-way for want of memory).
+ * On a shared id (merge_dup()) the free array is left as it was. */
+static int merge_into(fl *f, uint64_t *m, size_t k, uint64_t *out)
 {
+    uint64_t dup = 0, twice;
     if (k == 0) {
         cb_free(out);
-        return;
+        return CBOLT_OK;
     }
     qsort(m, k, sizeof *m, cmp_u64);
-    CB_INVARIANT(freelist_sorted_unique(m, k) == 0);
-    ids_merge(f->ids, f->n, m, k, out);
+    /* ids_merge()'s precondition on m, and its check of the rest */
+    if ((twice = freelist_sorted_unique(m, k)) != 0)
+        dup = m[twice];
+    if (twice != 0 || ids_merge(f->ids, f->n, m, k, out, &dup) != 0) {
+        cb_free(out);
+        return merge_dup(dup);
+    }
     cb_free(f->base);
     f->ids = f->base = out;
     f->n += k;
     f->cap = f->n;
-    CB_INVARIANT(ids_ok(f)); /* so m held no free id: ids_merge's disjoint */
+    CB_INVARIANT(ids_ok(f));
+    return CBOLT_OK;
 }
 
 /* Merges m[0..k) into the free array, allocating the new array. */
@@ -207,8 +225,7 @@ static int merge_spans(fl *f, uint64_t *m, size_t k)
         return CBOLT_OK;
     if (!(out = cb_malloc((f->n + k) * sizeof *out)))
         return CBOLT_ERR_NOMEM;
-    merge_into(f, m, k, out);
-    return CBOLT_OK;
+    return merge_into(f, m, k, out);
 }
 
 static void pending_remove(fl *f, size_t i)
@@ -223,6 +240,7 @@ int fl_release(fl *f, const uint64_t *readers, size_t n)
 {
     size_t i, k = 0, total = fl_pending_count(f);
     uint64_t *m, *out;
+    int rc;
     CB_INVARIANT(ascending(readers, n));
     if (total == 0)
         return CBOLT_OK;
@@ -245,9 +263,9 @@ int fl_release(fl *f, const uint64_t *readers, size_t n)
         else
             i++;
     }
-    merge_into(f, m, k, out);
+    rc = merge_into(f, m, k, out);
     cb_free(m);
-    return CBOLT_OK;
+    return rc;
 }
 
 int fl_rollback(fl *f, uint64_t txid, const fl_run *runs, size_t nruns)
@@ -326,27 +344,23 @@ uint64_t fl_page_bytes(const fl *f)
     return PAGE_HDR_SIZE + 8u * n;
 }
 
-void fl_copyall(const fl *f, uint64_t *out)
+int fl_copyall(const fl *f, uint64_t *out)
 {
     size_t np = fl_pending_count(f), i, k = 0;
-    uint64_t *m = np ? cb_malloc(np * sizeof *m) : NULL;
-    if (np && !m) {
-        /* fall back: unsorted append then sort in place */
-        if (f->n)
-            memcpy(out, f->ids, f->n * sizeof *out);
-        for (i = 0; i < f->npend; i++) {
-            memcpy(out + f->n + k, f->pend[i].ids, f->pend[i].n * sizeof *out);
-            k += f->pend[i].n;
-        }
-        qsort(out, f->n + np, sizeof *out, cmp_u64);
-        return;
-    }
+    uint64_t *m = np ? cb_malloc(np * sizeof *m) : NULL, dup = 0, twice;
+    int rc = CBOLT_OK;
+    if (np && !m)
+        return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
     for (i = 0; i < f->npend; i++) {
         memcpy(m + k, f->pend[i].ids, f->pend[i].n * sizeof *m);
         k += f->pend[i].n;
     }
     if (np)
         qsort(m, np, sizeof *m, cmp_u64);
-    ids_merge(f->ids, f->n, m, np, out);
+    if ((twice = freelist_sorted_unique(m, np)) != 0)
+        dup = m[twice];
+    if (twice != 0 || ids_merge(f->ids, f->n, m, np, out, &dup) != 0)
+        rc = merge_dup(dup);
     cb_free(m);
+    return rc;
 }

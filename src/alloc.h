@@ -80,8 +80,11 @@ size_t fl_pending_count(const fl *f);
 size_t fl_count(const fl *f);
 /* Bytes the freelist page needs (bbolt's freelist.size). */
 uint64_t fl_page_bytes(const fl *f);
-/* Writes the sorted union of free and pending ids to out[fl_count()]. */
-void fl_copyall(const fl *f, uint64_t *out);
+/* Writes the sorted union of free and pending ids to out[fl_count()].
+ * CBOLT_ERR_CORRUPT (rule page-double) when an id is both free and
+ * pending, or pending twice (the invariants above broken);
+ * CBOLT_ERR_NOMEM. */
+int fl_copyall(const fl *f, uint64_t *out);
 
 /* ids_find_run(), ids_remove_run() and ids_merge(): freelist.h. */
 

@@ -120,8 +120,8 @@ void ids_remove_run(uint64_t *ids, size_t n, size_t at, size_t count)
                          \at(ids[r], Pre) < \at(ids[j + count], Pre)); */
 }
 
-void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
-               uint64_t *out)
+int ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+              uint64_t *out, uint64_t *dup)
 {
     size_t i = 0, j = 0, k = 0;
     /*@ loop invariant range: 0 <= i <= na && 0 <= j <= nb && k == i + j;
@@ -132,9 +132,16 @@ void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
         loop invariant from_b: \forall integer p; 0 <= p < j ==> In(b[p], out, k);
         loop invariant only: \forall integer p; 0 <= p < k ==>
                                  In(out[p], a, i) || In(out[p], b, j);
+        loop invariant ahead: \forall integer p, q; 0 <= p < na && 0 <= q < nb ==>
+                                 a[p] == b[q] ==> i <= p && j <= q;
         loop assigns i, j, k, out[0 .. na + nb - 1];
         loop variant na + nb - k; */
     while (k < na + nb) {
+        if (i < na && j < nb && a[i] == b[j]) {
+            *dup = a[i];
+            //@ for disjoint: assert \false;
+            return 1;
+        }
         if (j >= nb || (i < na && a[i] < b[j])) {
             out[k++] = a[i++];
             //@ assert took_a: out[k - 1] == a[i - 1];
@@ -143,6 +150,8 @@ void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
             //@ assert took_b: out[k - 1] == b[j - 1];
         }
     }
+    //@ for common: assert \false;
+    return 0;
 }
 
 int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n)

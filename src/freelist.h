@@ -118,25 +118,40 @@ size_t ids_find_run(const uint64_t *ids, size_t n, uint64_t count);
       In{Pre}(ids[k], ids, n); */
 void ids_remove_run(uint64_t *ids, size_t n, size_t at, size_t count);
 
-/* Merges the sorted disjoint arrays a[0 .. na) and b[0 .. nb) into out
- * (room for na + nb): sorted, exactly their union. */
+/* Merges the sorted arrays a[0 .. na) and b[0 .. nb) into out (room for
+ * na + nb): 0 when they have no id in common, and then out is sorted and
+ * exactly their union; 1 when they share an id (a page both free and
+ * pending, or returned twice), which is left in *dup; out then holds a
+ * prefix of the merge and must not be used. The callers' arrays are
+ * disjoint by alloc.h's invariants; this checks it on every merge, at no
+ * cost (the loop compares a[i] and b[j] anyway), instead of assuming it. */
 /*@ requires size: na + nb <= SIZE_MAX;
     requires valid: \valid_read(a + (0 .. na - 1)) &&
                     \valid_read(b + (0 .. nb - 1)) &&
-                    \valid(out + (0 .. na + nb - 1));
+                    \valid(out + (0 .. na + nb - 1)) && \valid(dup);
     requires separated: \separated(out + (0 .. na + nb - 1), a + (0 .. na - 1)) &&
-                        \separated(out + (0 .. na + nb - 1), b + (0 .. nb - 1));
+                        \separated(out + (0 .. na + nb - 1), b + (0 .. nb - 1)) &&
+                        \separated(dup, out + (0 .. na + nb - 1)) &&
+                        \separated(dup, a + (0 .. na - 1)) &&
+                        \separated(dup, b + (0 .. nb - 1));
     requires sorted: SortedUnique(a, na) && SortedUnique(b, nb);
-    requires disjoint: \forall integer i, j; 0 <= i < na && 0 <= j < nb ==>
-      a[i] != b[j];
-    assigns out[0 .. na + nb - 1];
-    ensures sorted: SortedUnique(out, na + nb);
-    ensures from_a: \forall integer i; 0 <= i < na ==> In(a[i], out, na + nb);
-    ensures from_b: \forall integer j; 0 <= j < nb ==> In(b[j], out, na + nb);
-    ensures only: \forall integer k; 0 <= k < na + nb ==>
-      In(out[k], a, na) || In(out[k], b, nb); */
-void ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
-               uint64_t *out);
+    assigns out[0 .. na + nb - 1], *dup;
+    behavior disjoint:
+      assumes \forall integer i, j; 0 <= i < na && 0 <= j < nb ==> a[i] != b[j];
+      ensures result: \result == 0;
+      ensures sorted: SortedUnique(out, na + nb);
+      ensures from_a: \forall integer i; 0 <= i < na ==> In(a[i], out, na + nb);
+      ensures from_b: \forall integer j; 0 <= j < nb ==> In(b[j], out, na + nb);
+      ensures only: \forall integer k; 0 <= k < na + nb ==>
+        In(out[k], a, na) || In(out[k], b, nb);
+    behavior common:
+      assumes \exists integer i, j; 0 <= i < na && 0 <= j < nb && a[i] == b[j];
+      ensures result: \result == 1;
+      ensures dup: In(*dup, a, na) && In(*dup, b, nb);
+    complete behaviors;
+    disjoint behaviors; */
+int ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+              uint64_t *out, uint64_t *dup);
 
 /* 1 when no reader of readers[0..n) (sorted ascending) can see a page
  * allocated by transaction atx and freed by ftx: none has atx <= r < ftx. */

@@ -120,7 +120,10 @@ int pager_write_freelist(pager *pg)
     if (!(ids = cb_malloc((n ? n : 1) * sizeof *ids)))
         return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
     page_set_header(buf, pgid, PAGE_FREELIST, (uint32_t)(count - 1));
-    fl_copyall(f, ids);
+    if ((rc = fl_copyall(f, ids)) != CBOLT_OK) {
+        cb_free(ids);
+        return rc;
+    }
     rc = freelist_encode(ids, n, buf, (size_t)(count * ps));
     cb_free(ids);
     if (rc != 0)

@@ -462,9 +462,17 @@ int store_writer_begin(store *st, snap *s)
         return rc;
     }
     /* bbolt's freePages: the pending pages no open reader can see. */
-    if (fl_release(&st->freelist, st->readers, st->nreaders) != CBOLT_OK) {
+    rc = fl_release(&st->freelist, st->readers, st->nreaders);
+    if (rc == CBOLT_ERR_NOMEM) {
         pthread_mutex_unlock(&st->mu);
         return cb_error(CBOLT_ERR_NOMEM, "begin: releasing pages failed");
+    }
+    if (rc != CBOLT_OK) {
+        /* a page both free and pending: the allocator cannot be trusted,
+         * so writers wait for a reopen (its error is the one returned) */
+        st->poisoned = 1;
+        pthread_mutex_unlock(&st->mu);
+        return rc;
     }
     st->writer = 1;
     st->writer_thread = pthread_self();

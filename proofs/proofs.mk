@@ -3,7 +3,9 @@
 #   make proofs           every module, a "Proved goals: X / Y" line each,
 #                         then proofs/coverage.py's line: the share of
 #                         src/*.c's code lines in proved functions (its
-#                         table in build/proofs-coverage.md)
+#                         table in build/proofs-coverage.md; the one in
+#                         proofs/README.md is rewritten by
+#                         python3 proofs/coverage.py --readme proofs/README.md)
 #   make proof-page       one module (also proof-meta, proof-freelist, proof-split)
 # Fails unless every goal is proved. WP_STEPS, WP_LANES, WP_TIMEOUT and
 # WP_RUN_CAP tune it (proofs/README.md).

@@ -141,7 +141,8 @@ static int type_ok(uint16_t flags, unsigned want)
     requires leaf: leaf != 0 <==> IsLeaf(data);
     requires index: ElemOff(i + 1) <= len;
     assigns \nothing;
-    ensures ok_iff: \result == RULE_OK <==> ElemOk(data, len, want, i); */
+    ensures ok_iff: \result == RULE_OK <==> ElemOk(data, len, want, i);
+    ensures rule: \result == ElemRule(data, len, want, i); */
 static int elem_check(const uint8_t *data, size_t len, int leaf,
                       unsigned want, uint32_t i)
 {
@@ -189,7 +190,11 @@ static int elem_check(const uint8_t *data, size_t len, int leaf,
     assigns *bad;
     ensures ok_iff: \result == RULE_OK <==> ElemsOk(data, len, want, count);
     ensures in_bounds: \result == RULE_OK ==> ElemsInBounds(data, len, count);
-    ensures bad_kept: \result == RULE_OK ==> *bad == \old(*bad); */
+    ensures bad_kept: \result == RULE_OK ==> *bad == \old(*bad);
+    ensures rule: \result == ElemsRule(data, len, want, count);
+    ensures first_bad: \result != RULE_OK ==>
+      *bad < count && ElemsOk(data, len, want, *bad) &&
+      \result == ElemRule(data, len, want, *bad); */
 static int elems_check(const uint8_t *data, size_t len, int leaf,
                        unsigned want, uint16_t count, uint32_t *bad)
 {
@@ -198,11 +203,23 @@ static int elems_check(const uint8_t *data, size_t len, int leaf,
         loop invariant ok: ElemsOk(data, len, want, i);
         loop invariant in_bounds: ElemsInBounds(data, len, i);
         loop invariant bad_kept: *bad == \at(*bad, Pre);
+        loop invariant first: FirstBadElem(data, len, want, i) == i;
         loop assigns i, *bad;
         loop variant count - i; */
     for (i = 0; i < count; i++) {
         int rule = elem_check(data, len, leaf, want, i);
         if (rule != RULE_OK) {
+            /* Ghost: element i stays the first bad one of 0 .. j-1 for
+             * every j up to count (one unfolding of FirstBadElem per j). */
+            /*@ ghost
+              uint32_t j = i + 1;
+              /@ loop invariant range: i < j <= count;
+                 loop invariant first: FirstBadElem(data, len, want, j) == i;
+                 loop assigns j;
+                 loop variant count - j; @/
+              while (j < count)
+                  j++;
+            */
             *bad = i;
             return rule;
         }
@@ -219,7 +236,10 @@ static int elems_check(const uint8_t *data, size_t len, int leaf,
     assigns *bad;
     ensures ok_iff: \result == RULE_OK <==> KeysOrdered(pv->data, pv->count);
     ensures result: \result == RULE_OK || \result == RULE_KEY_ORDER;
-    ensures bad_kept: \result == RULE_OK ==> *bad == \old(*bad); */
+    ensures bad_kept: \result == RULE_OK ==> *bad == \old(*bad);
+    ensures first_bad: \result == RULE_KEY_ORDER ==>
+      1 <= *bad < pv->count && KeysOrdered(pv->data, *bad) &&
+      KeyNotAbovePrev(pv->data, *bad); */
 static int keys_check(const page_view *pv, uint32_t *bad)
 {
     uint32_t i;
@@ -248,6 +268,81 @@ static int keys_check(const page_view *pv, uint32_t *bad)
     return RULE_OK;
 }
 
+/* page_validate()'s contract in page.h says when it returns RULE_OK;
+ * these behaviours, merged with it, say which rule it returns otherwise
+ * and which element *bad names. The rules in checking order, one
+ * behaviour each: page-count (len < 16), page-type, page-count,
+ * branch-empty, with *bad 0; then element by element, each against
+ * elem-bounds, key-empty, leaf-flags, key-size, inline-page and
+ * bucket-value (ElemRule), with *bad the index of the first element that
+ * breaks one (every element before it passes); then key-order, with *bad
+ * the index of the first key not above the one before it; RULE_OK with
+ * *bad 0. */
+/*@ behavior short:
+      assumes len < PageHdrSize;
+      ensures rule: \result == RULE_PAGE_COUNT && *bad == 0;
+    behavior type:
+      assumes len >= PageHdrSize && !PageTypeOk(data, want);
+      ensures rule: \result == RULE_PAGE_TYPE && *bad == 0;
+    behavior count:
+      assumes len >= PageHdrSize && PageTypeOk(data, want);
+      assumes ElemOff(PageCount(data)) > len;
+      ensures rule: \result == RULE_PAGE_COUNT && *bad == 0;
+    behavior branch_empty:
+      assumes len >= PageHdrSize && PageTypeOk(data, want);
+      assumes ElemOff(PageCount(data)) <= len;
+      assumes !IsLeaf(data) && PageCount(data) == 0;
+      ensures rule: \result == RULE_BRANCH_EMPTY && *bad == 0;
+    behavior elem_bounds:
+      assumes PageHeaderOk(data, len, want);
+      assumes ElemsRule(data, len, want, PageCount(data)) == RULE_ELEM_BOUNDS;
+      ensures rule: \result == RULE_ELEM_BOUNDS;
+      ensures bad: *bad < PageCount(data) && ElemsOk(data, len, want, *bad) &&
+              ElemRule(data, len, want, *bad) == RULE_ELEM_BOUNDS;
+    behavior key_empty:
+      assumes PageHeaderOk(data, len, want);
+      assumes ElemsRule(data, len, want, PageCount(data)) == RULE_KEY_EMPTY;
+      ensures rule: \result == RULE_KEY_EMPTY;
+      ensures bad: *bad < PageCount(data) && ElemsOk(data, len, want, *bad) &&
+              ElemRule(data, len, want, *bad) == RULE_KEY_EMPTY;
+    behavior leaf_flags:
+      assumes PageHeaderOk(data, len, want);
+      assumes ElemsRule(data, len, want, PageCount(data)) == RULE_LEAF_FLAGS;
+      ensures rule: \result == RULE_LEAF_FLAGS;
+      ensures bad: *bad < PageCount(data) && ElemsOk(data, len, want, *bad) &&
+              ElemRule(data, len, want, *bad) == RULE_LEAF_FLAGS;
+    behavior key_size:
+      assumes PageHeaderOk(data, len, want);
+      assumes ElemsRule(data, len, want, PageCount(data)) == RULE_KEY_SIZE;
+      ensures rule: \result == RULE_KEY_SIZE;
+      ensures bad: *bad < PageCount(data) && ElemsOk(data, len, want, *bad) &&
+              ElemRule(data, len, want, *bad) == RULE_KEY_SIZE;
+    behavior inline_page:
+      assumes PageHeaderOk(data, len, want);
+      assumes ElemsRule(data, len, want, PageCount(data)) == RULE_INLINE_PAGE;
+      ensures rule: \result == RULE_INLINE_PAGE;
+      ensures bad: *bad < PageCount(data) && ElemsOk(data, len, want, *bad) &&
+              ElemRule(data, len, want, *bad) == RULE_INLINE_PAGE;
+    behavior bucket_value:
+      assumes PageHeaderOk(data, len, want);
+      assumes ElemsRule(data, len, want, PageCount(data)) == RULE_BUCKET_VALUE;
+      ensures rule: \result == RULE_BUCKET_VALUE;
+      ensures bad: *bad < PageCount(data) && ElemsOk(data, len, want, *bad) &&
+              ElemRule(data, len, want, *bad) == RULE_BUCKET_VALUE;
+    behavior key_order:
+      assumes PageHeaderOk(data, len, want);
+      assumes ElemsRule(data, len, want, PageCount(data)) == RULE_OK;
+      assumes !KeysOrdered(data, PageCount(data));
+      ensures rule: \result == RULE_KEY_ORDER;
+      ensures bad: 1 <= *bad < PageCount(data) && KeysOrdered(data, *bad) &&
+              KeyNotAbovePrev(data, *bad);
+    behavior ok:
+      assumes PageHeaderOk(data, len, want);
+      assumes ElemsRule(data, len, want, PageCount(data)) == RULE_OK;
+      assumes KeysOrdered(data, PageCount(data));
+      ensures rule: \result == RULE_OK && *bad == 0;
+    complete behaviors;
+    disjoint behaviors; */
 int page_validate(const uint8_t *data, size_t len, unsigned want,
                   page_view *pv, uint32_t *bad)
 {

@@ -226,6 +226,7 @@ uint32_t inodes_put(inode *in, uint32_t n, const uint8_t *old_key,
     ensures fits: \result > 2 ==> PartSize(in, is_leaf, \result) <= threshold;
     ensures late: n >= 5 ==> \result == n - 3 ||
       PartSize(in, is_leaf, \result) + ElemBytes(in, is_leaf, \result) > threshold;
+    ensures rule: \result == SplitIndex(in, is_leaf, n, threshold);
 */
 uint32_t split_index(const inode *in, uint32_t n, int is_leaf,
                           uint64_t threshold)
@@ -240,6 +241,8 @@ uint32_t split_index(const inode *in, uint32_t n, int is_leaf,
         loop invariant prev: i >= 1 ==> PartSize(in, is_leaf, i - 1) <= sz;
         loop invariant bound: sz <= threshold ||
                               (i <= 2 && sz <= PageHdrSize + i * 0x20000000F);
+        loop invariant rule: n >= 3 ==> SplitIndex(in, is_leaf, n, threshold) ==
+                              SplitIndexFrom(in, is_leaf, n, threshold, i);
         loop assigns i, index, sz;
         loop variant n - i; */
     for (i = 0; i + MIN_KEYS_PER_PAGE < n; i++) {
@@ -316,6 +319,8 @@ static int split_size_less_than(const inode *in, uint32_t n, int is_leaf,
                                     threshold);
     ensures ordered: NodeEntriesOrdered(in, n) ==>
                      SplitPartsOrdered(in, cuts, \result);
+    ensures bbolt: SplitCutsAsBbolt(in, is_leaf, n, cuts, \result, page_size,
+                                    threshold);
 */
 uint32_t split_plan(const inode *in, uint32_t n, int is_leaf,
                          uint64_t page_size, uint64_t threshold,
@@ -335,6 +340,8 @@ uint32_t split_plan(const inode *in, uint32_t n, int is_leaf,
             PartFitsThreshold(in, is_leaf, cuts[j], cuts[j+1], threshold);
         loop invariant page: \forall integer j; 0 <= j < np ==>
             PartFitsPage(in, is_leaf, cuts[j], cuts[j+1], page_size);
+        loop invariant bbolt: \forall integer j; 0 <= j < np ==>
+            SplitCutAt(in, is_leaf, n, page_size, threshold, cuts[j], cuts[j+1]);
         loop assigns lo, np, at, cuts[1 .. n + 1];
         loop variant n - lo; */
     while (n - lo > 2 * MIN_KEYS_PER_PAGE &&
@@ -344,6 +351,8 @@ uint32_t split_plan(const inode *in, uint32_t n, int is_leaf,
                 PartFitsThreshold(in, is_leaf, lo, lo + at, threshold); */
         /*@ assert part_page:
                 PartFitsPage(in, is_leaf, lo, lo + at, page_size); */
+        /*@ assert cut: SplitCutAt(in, is_leaf, n, page_size, threshold,
+                                   lo, lo + at); */
         lo += at;
         np++;
         cuts[np] = lo;
@@ -351,6 +360,7 @@ uint32_t split_plan(const inode *in, uint32_t n, int is_leaf,
     /* The last part, [lo, n), takes less than page_size bytes or has too
      * few inodes to split. */
     //@ assert tail: PartFitsPage(in, is_leaf, lo, n, page_size);
+    //@ assert tail_bbolt: !RestNeedsSplit(in, is_leaf, lo, n, page_size);
     np++;
     cuts[np] = n;
     /*@ assert ends: 1 <= np && cuts[0] == 0 && cuts[np - 1] == lo &&
@@ -365,6 +375,8 @@ uint32_t split_plan(const inode *in, uint32_t n, int is_leaf,
             PartFitsPage(in, is_leaf, cuts[j], cuts[j+1], page_size); */
     /*@ assert fits: \forall integer j; 0 <= j < np - 1 ==>
             PartFitsThreshold(in, is_leaf, cuts[j], cuts[j+1], threshold); */
+    /*@ assert bbolt: SplitCutsAsBbolt(in, is_leaf, n, cuts, np, page_size,
+                                       threshold); */
     return np;
 }
 

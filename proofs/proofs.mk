@@ -3,16 +3,30 @@
 #   make proofs           every module, a "Proved goals: X / Y" line each,
 #                         then proofs/coverage.py's line: the share of
 #                         src/*.c's code lines in proved functions (its
-#                         table in build/proofs-coverage.md; the one in
-#                         proofs/README.md is rewritten by
-#                         python3 proofs/coverage.py --readme proofs/README.md)
+#                         table in build/proofs-coverage.md), and the
+#                         table of proofs/README.md rewritten from the run
 #   make proof-page       one module (also proof-meta, proof-freelist, proof-split)
+#   make proofs-scratch   every goal proved by the provers, without the
+#                         committed cache of verdicts (proofs/cache/) that
+#                         the other targets replay
+#   make proofs-cache     proofs/cache/ rebuilt from scratch
 # Fails unless every goal is proved. WP_STEPS, WP_LANES, WP_TIMEOUT and
 # WP_RUN_CAP tune it (proofs/README.md).
-.PHONY: proofs proof-page proof-meta proof-freelist proof-split
+.PHONY: proofs proofs-scratch proofs-cache proof-page proof-meta \
+        proof-freelist proof-split
 proofs:
 	bash proofs/run.sh
+	python3 proofs/coverage.py --table build/proofs-coverage.md \
+	    --readme proofs/README.md build/proofs
+# Every goal proved again by the provers, the cache left aside.
+proofs-scratch:
+	WP_CACHE=none bash proofs/run.sh
 	python3 proofs/coverage.py --table build/proofs-coverage.md build/proofs
+# proofs/cache/ made again from scratch: only the verdicts of this code's
+# goals (commit it with the change that made them).
+proofs-cache:
+	rm -rf proofs/cache
+	WP_CACHE=update bash proofs/run.sh
 proof-page:
 	bash proofs/run.sh page
 proof-meta:

@@ -6,7 +6,18 @@
 #   bash proofs/run.sh                 every module
 #   bash proofs/run.sh meta page       some modules (meta, freelist, page, split)
 #   WP_LANES=1 bash proofs/run.sh      one frama-c run at a time
-#   WP_CACHE=update bash proofs/run.sh (reuse prover results across runs)
+#   WP_CACHE=none bash proofs/run.sh   every goal proved from scratch
+#                                      (make proofs-scratch)
+#   WP_CACHE=update bash proofs/run.sh proofs/cache/ updated with what is
+#                                      proved (make proofs-cache rebuilds it)
+#
+# By default the run replays the committed cache of prover verdicts,
+# proofs/cache/ (-wp-cache replay): a goal whose verdict is there, for
+# the same goal text, prover and limits, is not sent to a prover again;
+# every other goal is proved as without a cache, and nothing is stored.
+# Each run's line says how many verdicts came from the cache. The cache
+# holds only verdicts the provers gave on this code: an auditor re-proves
+# everything with make proofs-scratch.
 #
 # The verdict does not depend on the machine's load: each prover call is
 # bounded by a number of prover steps (-wp-steps: CVC4's and Z3's
@@ -43,7 +54,17 @@ COMMON=(-machdep x86_64 -wp -wp-rte
 # with Z3 alone, or (the lemma runs, where CVC4 gives up at once on the
 # Lsl* lemmas) with the larger limit.
 Z3_STEPS=${WP_Z3_STEPS:-20000000}
-[ -n "${WP_CACHE:-}" ] && COMMON+=(-wp-cache "$WP_CACHE")
+CACHE_DIR=${WP_CACHE_DIR:-proofs/cache}
+CACHE=${WP_CACHE:-}
+[ -z "$CACHE" ] && { [ -d "$CACHE_DIR" ] && CACHE=replay || CACHE=none; }
+if [ "$CACHE" = none ]; then
+    # explicitly: without the option this WP still reads and writes a
+    # cache in its session directory (.frama-c/wp/cache)
+    COMMON+=(-wp-cache none)
+else
+    mkdir -p "$CACHE_DIR"
+    COMMON+=(-wp-cache "$CACHE" -wp-cache-dir "$CACHE_DIR")
+fi
 # No unsigned wrap-around and no truncating conversion anywhere, except in
 # the functions of the "wrap" run below.
 STRICT=(-warn-unsigned-overflow -warn-unsigned-downcast)
@@ -166,7 +187,7 @@ cost() {
 # "module name status ok all seconds" to the lane's result file and
 # prints a progress line.
 run() {
-    local lane=$1 mod=$2 name=$3 log line ok=0 all=0 st t0=$SECONDS rc
+    local lane=$1 mod=$2 name=$3 log line ok=0 all=0 st t0=$SECONDS rc hits
     shift 3
     log=$LOGS/$name.log
     # shellcheck disable=SC2086
@@ -175,6 +196,9 @@ run() {
     timeout -k 10 "$RUN_CAP" frama-c "${COMMON[@]}" "${prover[@]}" "$@" \
         >"$log" 2>&1
     rc=$?
+    # verdicts taken from the cache: WP's "(cached: N)" per prover
+    hits=$(grep -aoE '\(cached: [0-9]+\)' "$log" | grep -oE '[0-9]+' |
+           awk '{s += $1} END {print s + 0}')
     line=$(grep -a 'Proved goals:' "$log" | tail -n 1)
     if [ -n "$line" ]; then
         ok=$(echo "$line" | sed -E 's/.*Proved goals: *([0-9]+) *\/ *([0-9]+).*/\1/')
@@ -192,8 +216,8 @@ run() {
     echo "$mod $name $st $ok $all $((SECONDS - t0))" >>"$LOGS/lane-$lane.res"
     case $st in
     ok)
-        printf '  %-20s %5d / %-5d goals proved  (%d s)\n' "$name" "$ok" \
-            "$all" $((SECONDS - t0)) ;;
+        printf '  %-20s %5d / %-5d goals proved  (%d s, %d verdicts from the cache)\n' \
+            "$name" "$ok" "$all" $((SECONDS - t0)) "$hits" ;;
     TIMEOUT)
         printf '  %-20s TIMEOUT: killed after %d s (WP_RUN_CAP), goals unknown (see %s)\n' \
             "$name" $((SECONDS - t0)) "$log" ;;
@@ -223,8 +247,11 @@ lane() {
 
 t0=$SECONDS
 rm -f "$LOGS"/lane-*.res
+if [ "$CACHE" = none ]; then cache_said="none (every goal proved)"
+else cache_said="$CACHE ($CACHE_DIR)"; fi
 echo "proofs: ${#all_jobs[@]} frama-c runs in $LANES lane(s)," \
-     "-wp-steps $STEPS, -wp-timeout $TIMEOUT s, run cap $RUN_CAP s"
+     "-wp-steps $STEPS, -wp-timeout $TIMEOUT s, run cap $RUN_CAP s," \
+     "cache: $cache_said"
 if [ "$LANES" = 2 ] && [ ${#all_jobs[@]} -gt 1 ]; then
     # Longest first, each to the lane with less work so far.
     sorted=()

@@ -223,11 +223,13 @@ elif command -v frama-c >/dev/null 2>&1; then
     [ "$prc" = 0 ] || bad "proofs: proofs/run.sh exit $prc (see $B/proofs.out)"
     # The share of src/*.c those proofs cover, from the runs' logs, and
     # its per-function table (proofs/coverage.py), in
-    # build/proofs-coverage.md.
-    if python3 proofs/coverage.py --table "$B/proofs-coverage.md" build/proofs; then
+    # build/proofs-coverage.md; the table committed in proofs/README.md
+    # must be the one these logs give.
+    if python3 proofs/coverage.py --table "$B/proofs-coverage.md" \
+        --check-readme proofs/README.md build/proofs; then
         ok
     else
-        bad "proofs: proofs/coverage.py could not count (exit $?)"
+        bad "proofs: proofs/coverage.py: no count, or proofs/README.md's table is stale (exit $?)"
     fi
 else
     bad "proofs: frama-c not installed"

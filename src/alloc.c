@@ -180,34 +180,34 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The error for an id found both in the free array and among the ids
- * merged into it (ids_merge()'s check): alloc.h's invariant "free and
- * pending ids are disjoint" is broken, so nothing is changed and the
- * caller stops. */
-static int merge_dup(uint64_t dup)
+/* Sorts the ids m[0..k) and merges them with the free ids into out (room
+ * for f->n + k): CBOLT_OK, or page-double when an id of m is there twice
+ * or is also free (alloc.h's invariant "free and pending ids are
+ * disjoint" broken; ids_merge() checks the second), and then out must not
+ * be used. The free array itself is not changed. */
+static int sorted_merge(const fl *f, uint64_t *m, size_t k, uint64_t *out)
 {
-    return cb_corrupt(dup, RULE_PAGE_DOUBLE,
-                      "page both free and merged into the free ids");
+    uint64_t dup = 0, twice;
+    if (k)
+        qsort(m, k, sizeof *m, cmp_u64);
+    if ((twice = freelist_sorted_unique(m, k)) != 0)
+        dup = m[twice];
+    if (twice != 0 || ids_merge(f->ids, f->n, m, k, out, &dup) != 0)
+        return cb_corrupt(dup, RULE_PAGE_DOUBLE,
+                          "page both free and merged into the free ids");
+    return CBOLT_OK;
 }
 
 /* Merges the (unsorted, not free) ids m[0..k) into the free array, using
  * out (room for f->n + k ids, allocated by the caller before it changed
  * anything, so that a merge cannot fail half-way for want of memory).
- * On a shared id (merge_dup()) the free array is left as it was. */
+ * On a shared id the free array is left as it was. */
 static int merge_into(fl *f, uint64_t *m, size_t k, uint64_t *out)
 {
-    uint64_t dup = 0, twice;
-    if (k == 0) {
+    int rc = k ? sorted_merge(f, m, k, out) : CBOLT_OK;
+    if (k == 0 || rc != CBOLT_OK) {
         cb_free(out);
-        return CBOLT_OK;
-    }
-    qsort(m, k, sizeof *m, cmp_u64);
-    /* ids_merge()'s precondition on m, and its check of the rest */
-    if ((twice = freelist_sorted_unique(m, k)) != 0)
-        dup = m[twice];
-    if (twice != 0 || ids_merge(f->ids, f->n, m, k, out, &dup) != 0) {
-        cb_free(out);
-        return merge_dup(dup);
+        return rc;
     }
     cb_free(f->base);
     f->ids = f->base = out;
@@ -347,20 +347,15 @@ uint64_t fl_page_bytes(const fl *f)
 int fl_copyall(const fl *f, uint64_t *out)
 {
     size_t np = fl_pending_count(f), i, k = 0;
-    uint64_t *m = np ? cb_malloc(np * sizeof *m) : NULL, dup = 0, twice;
-    int rc = CBOLT_OK;
+    uint64_t *m = np ? cb_malloc(np * sizeof *m) : NULL;
+    int rc;
     if (np && !m)
         return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
     for (i = 0; i < f->npend; i++) {
         memcpy(m + k, f->pend[i].ids, f->pend[i].n * sizeof *m);
         k += f->pend[i].n;
     }
-    if (np)
-        qsort(m, np, sizeof *m, cmp_u64);
-    if ((twice = freelist_sorted_unique(m, np)) != 0)
-        dup = m[twice];
-    if (twice != 0 || ids_merge(f->ids, f->n, m, np, out, &dup) != 0)
-        rc = merge_dup(dup);
+    rc = sorted_merge(f, m, np, out);
     cb_free(m);
     return rc;
 }

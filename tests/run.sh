@@ -36,7 +36,33 @@ tally() {
     fi
 }
 
-stage() { echo "== $*"; }
+# Each stage's line ends the one before with its wall and CPU seconds
+# (user + system of every process the stage waited for, from `times`):
+# where a slow or loaded machine spends the run.
+# (`times` in this shell itself: a subshell's children times start at 0)
+cpu_s() { times >"$B/.times"; awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) {
+    split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }' "$B/.times"; }
+st_name="" st_wall=0 st_cpu=0
+stage_end() {
+    local c
+    cpu_s >"$B/.cpu"
+    c=$(cat "$B/.cpu")
+    [ -n "$st_name" ] && printf '   (%s: %d s wall, %d s CPU)\n' "$st_name" \
+        $((SECONDS - st_wall)) $((c - st_cpu))
+    st_name=$1 st_wall=$SECONDS st_cpu=$c
+}
+stage() { stage_end "$*"; echo "== $*"; }
+
+# The proofs (stage 4c) depend on no build and no other stage: they start
+# now, beside the other stages, and their stage waits for them. Frama-C
+# then works while the stages that mostly wait (fsyncs, child processes,
+# the Go tests' sleeps) run, and on a machine busy with other work the
+# run holds more of its share of the cores.
+proofs_pid=""
+if [ -z "${SKIP_PROOFS:-}" ] && command -v frama-c >/dev/null 2>&1; then
+    bash proofs/run.sh >"$B/proofs.out" 2>&1 &
+    proofs_pid=$!
+fi
 
 # 1. Fixtures written by bbolt; bolttool fails unless bbolt's Tx.Check
 #    passes on each, and writes bbolt's dump and stats beside them.
@@ -212,8 +238,8 @@ if [ -n "${SKIP_PROOFS:-}" ]; then
     # for a quick local run only; CI never sets it, and the stage then
     # counts nothing as passed
     echo "  skipped: SKIP_PROOFS is set"
-elif command -v frama-c >/dev/null 2>&1; then
-    bash proofs/run.sh >"$B/proofs.out" 2>&1
+elif [ -n "$proofs_pid" ]; then
+    wait "$proofs_pid"
     prc=$?
     grep 'Proved goals' "$B/proofs.out"
     while read -r mod _ _ x _ y _; do
@@ -251,5 +277,8 @@ else
 fi
 rm -rf "$inst"
 
+stage_end ""
+cpu_s >"$B/.cpu"
+echo "  (whole run: $SECONDS s wall, $(cat "$B/.cpu") s CPU)"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -174,27 +174,51 @@ int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
     return CBOLT_OK;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Sorts the ids m[0..k) and merges them with the free ids into out (room
- * for f->n + k): CBOLT_OK, or page-double when an id of m is there twice
- * or is also free (alloc.h's invariant "free and pending ids are
- * disjoint" broken; ids_merge() checks the second), and then out must not
- * be used. The free array itself is not changed. */
+ * for f->n + k): CBOLT_OK, or a corruption error, and then out must not
+ * be used: page-id-range when a meta page id is among them (alloc.h's
+ * invariant "every id >= 2", checked at the cost of one comparison so
+ * that the proof need not trust the sort), page-double when an id of m
+ * is there twice or is also free (alloc.h's invariant "free and pending
+ * ids are disjoint" broken; ids_merge() checks the second). The free
+ * array itself is not changed. */
+/*@ requires valid_f: \valid(f);
+    requires free_ids: FreeIds(f);
+    requires size: f->n + k <= SIZE_MAX;
+    requires valid: \valid(m + (0 .. k - 1)) &&
+                    \valid(out + (0 .. f->n + k - 1));
+    requires apart: \separated(m + (0 .. k - 1), out + (0 .. f->n + k - 1),
+                               f->ids + (0 .. f->n - 1), f);
+    assigns m[0 .. k - 1], out[0 .. f->n + k - 1];
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
+    ensures merged: \result == CBOLT_OK ==>
+      SortedUnique(out, f->n + k) && (f->n + k > 0 ==> out[0] >= 2);
+    ensures from_free: \result == CBOLT_OK ==>
+      \forall integer i; 0 <= i < f->n ==> In(f->ids[i], out, f->n + k);
+    ensures from_m: \result == CBOLT_OK ==>
+      \forall integer i; 0 <= i < k ==> In(m[i], out, f->n + k);
+    ensures only: \result == CBOLT_OK ==>
+      \forall integer i; 0 <= i < f->n + k ==>
+        In(out[i], f->ids, f->n) || In(out[i], m, k); */
 static int sorted_merge(const fl *f, uint64_t *m, size_t k, uint64_t *out)
 {
-    uint64_t dup = 0, twice;
-    if (k)
-        qsort(m, k, sizeof *m, cmp_u64);
-    if ((twice = freelist_sorted_unique(m, k)) != 0)
-        dup = m[twice];
-    if (twice != 0 || ids_merge(f->ids, f->n, m, k, out, &dup) != 0)
-        return cb_corrupt(dup, RULE_PAGE_DOUBLE,
-                          "page both free and merged into the free ids");
+    static const char twice[] = "page both free and merged into the free ids";
+    uint64_t dup = 0, at;
+    cb_sort_u64(m, k);
+    if ((at = freelist_sorted_unique(m, k)) != 0)
+        return cb_corrupt(m[at], RULE_PAGE_DOUBLE, twice);
+    if (k > 0 && m[0] < 2)
+        return cb_corrupt(m[0], RULE_PAGE_ID_RANGE,
+                          "meta page among the ids merged into the free ids");
+    /*@ assert free_above: \forall integer i; 0 <= i < f->n ==>
+          f->ids[i] >= 2; */
+    /*@ assert m_above: \forall integer i; 0 <= i < k ==> m[i] >= 2; */
+    if (ids_merge(f->ids, f->n, m, k, out, &dup) != 0)
+        return cb_corrupt(dup, RULE_PAGE_DOUBLE, twice);
+    /*@ assert disjoint: \forall integer i, j; 0 <= i < f->n && 0 <= j < k ==>
+          f->ids[i] != m[j]; */
+    /*@ assert first: f->n + k > 0 ==>
+          In(out[0], f->ids, f->n) || In(out[0], m, k); */
     return CBOLT_OK;
 }
 
@@ -202,6 +226,25 @@ static int sorted_merge(const fl *f, uint64_t *m, size_t k, uint64_t *out)
  * out (room for f->n + k ids, allocated by the caller before it changed
  * anything, so that a merge cannot fail half-way for want of memory).
  * On a shared id the free array is left as it was. */
+/*@ requires valid_f: \valid(f);
+    requires free_ids: FreeIds(f);
+    requires size: f->n + k <= SIZE_MAX;
+    requires valid: \valid(m + (0 .. k - 1)) &&
+                    \valid(out + (0 .. f->n + k - 1));
+    requires apart: \separated(m + (0 .. k - 1), out + (0 .. f->n + k - 1),
+                               f->ids + (0 .. f->n - 1), f);
+    assigns f->ids, f->base, f->n, f->cap, m[0 .. k - 1],
+            out[0 .. f->n + k - 1];
+    ensures free_ids: FreeIds(f);
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
+    ensures unchanged: \result != CBOLT_OK || k == 0 ==>
+      f->ids == \old(f->ids) && f->n == \old(f->n);
+    ensures merged: \result == CBOLT_OK && k > 0 ==>
+      f->ids == out && f->n == \old(f->n) + k &&
+      (\forall integer i; 0 <= i < \old(f->n) ==>
+         In(\at(f->ids[i], Pre), f->ids, f->n)) &&
+      (\forall integer i; 0 <= i < f->n ==>
+         In{Pre}(f->ids[i], \old(f->ids), \old(f->n)) || In(f->ids[i], m, k)); */
 static int merge_into(fl *f, uint64_t *m, size_t k, uint64_t *out)
 {
     int rc = k ? sorted_merge(f, m, k, out) : CBOLT_OK;

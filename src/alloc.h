@@ -50,6 +50,10 @@ typedef struct fl {
     u64map cache;            /* every free or pending id */
 } fl;
 
+#ifdef __FRAMAC__
+#include "../spec/alloc.acsl"
+#endif
+
 void fl_init(fl *f);
 void fl_destroy(fl *f);
 /* Makes ids[0..n) (sorted, unique, >= 2) the free set; nothing pending. */
@@ -75,6 +79,9 @@ int fl_note_alloc(fl *f, uint64_t txid, uint64_t pgid);
 /* Undoes transaction txid: its pending ids become used again and the runs
  * it allocated from the free ids free again (hwm runs are forgotten). */
 int fl_rollback(fl *f, uint64_t txid, const fl_run *runs, size_t nruns);
+/*@ requires \valid_read(f);
+    assigns \nothing;
+    ensures \result == f->n; */
 size_t fl_free_count(const fl *f);
 size_t fl_pending_count(const fl *f);
 size_t fl_count(const fl *f);

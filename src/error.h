@@ -31,6 +31,11 @@ int cb_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Records a corruption of page pgid against rule and returns
  * CBOLT_ERR_CORRUPT. */
+/* Assumed by the proofs of the callers (error.c is not proved): it
+ * writes only the calling thread's error record, which no proved
+ * function reads. */
+/*@ assigns \nothing;
+    ensures corrupt: \result == CBOLT_ERR_CORRUPT; */
 int cb_corrupt(uint64_t pgid, int rule, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The short name of a rule ("key-order"), "unknown-rule" out of range. */

@@ -67,6 +67,18 @@ void cb_free(void *p)
         allocator.free(allocator.arg, p);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void cb_sort_u64(uint64_t *a, size_t n)
+{
+    if (n > 1)
+        qsort(a, n, sizeof *a, cmp_u64);
+}
+
 char *cb_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;

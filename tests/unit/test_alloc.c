@@ -225,6 +225,28 @@ TEST(merge_refuses_shared_ids)
     fl_destroy(&f);
 }
 
+/* A meta page id never joins the free ids: the merge checks it (the
+ * allocator's proof relies on that check, not on the sort). */
+TEST(merge_refuses_meta_page)
+{
+    uint64_t ids[] = {4, 5, 6}, out[8];
+    fl_run run = {1, 2, 0}; /* pages 1 and 2, as a broken caller says */
+    fl f;
+    fl_init(&f);
+    CHECK_EQ(fl_load(&f, ids, 3), CBOLT_OK);
+    CHECK_EQ(fl_rollback(&f, 10, &run, 1), CBOLT_ERR_CORRUPT);
+    CHECK(strcmp(cbolt_last_error()->rule, "page-id-range") == 0);
+    CHECK_EQ(cbolt_last_error()->pgid, 1);
+    CHECK_EQ(fl_free_count(&f), 3);
+    CHECK(f.ids[0] == 4 && f.ids[1] == 5 && f.ids[2] == 6);
+    /* forced: a pending meta page id (fl_free refuses it) */
+    CHECK_EQ(fl_free(&f, 11, 9, 0, 0), CBOLT_OK);
+    f.pend[0].ids[0] = 0;
+    CHECK_EQ(fl_copyall(&f, out), CBOLT_ERR_CORRUPT);
+    CHECK_EQ(cbolt_last_error()->pgid, 0);
+    fl_destroy(&f);
+}
+
 int main(void)
 {
     unit_suite = "alloc";
@@ -236,5 +258,6 @@ int main(void)
     RUN(release_keeps_seen_pending);
     RUN(free_release_rollback);
     RUN(merge_refuses_shared_ids);
+    RUN(merge_refuses_meta_page);
     return unit_total_failed ? 1 : 0;
 }

@@ -11,6 +11,30 @@
 #include "mem.h"
 #include "store.h"
 
+/* The atomics of the marks' seqlock (store.h). WP has no model of
+ * concurrent memory: the proofs read them as the plain loads and stores
+ * they are in one thread (an assumption, proofs/README.md; the TSan tests
+ * check the races). */
+#ifdef __FRAMAC__
+#define LOAD_ACQUIRE(p) (*(p))
+#define LOAD_RELAXED(p) (*(p))
+#define STORE_RELAXED(p, v) (*(p) = (v))
+#define ADD_ACQ_REL(p, v) (*(p) += (v))
+#define FENCE_ACQUIRE() ((void)0)
+#else
+#define LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LOAD_RELAXED(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE_RELAXED(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define ADD_ACQ_REL(p, v) __atomic_add_fetch((p), (v), __ATOMIC_ACQ_REL)
+/* the bytes read before the second look at wepoch (TSan has no fences;
+ * it checks the atomics themselves) */
+#ifndef __SANITIZE_THREAD__
+#define FENCE_ACQUIRE() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#else
+#define FENCE_ACQUIRE() ((void)0)
+#endif
+#endif
+
 #define DEFAULT_PAGE_SIZE 4096u
 #define MAX_MMAP_STEP (1ull << 30)        /* bbolt's maxMmapStep */
 #define ALLOC_SIZE (16ull * 1024 * 1024)  /* bbolt's DefaultAllocSize */
@@ -622,88 +646,148 @@ static int settle_meta(store *st)
 
 void store_writes_begin(store *st)
 {
-    __atomic_add_fetch(&st->wepoch, 1, __ATOMIC_ACQ_REL); /* odd */
+    ADD_ACQ_REL(&st->wepoch, 1); /* odd */
 }
 
 void store_writes_end(store *st)
 {
-    __atomic_add_fetch(&st->wepoch, 1, __ATOMIC_ACQ_REL); /* even */
+    ADD_ACQ_REL(&st->wepoch, 1); /* even */
 }
 
 /* ---- the door ---- */
 
-/* The corruption error for page pgid breaking rule (page_locate()'s
- * rules, or page_validate()'s at element bad). */
-static int page_corrupt(const snap *s, uint64_t pgid, int rule, uint32_t bad)
+/* The corruption error for page pgid of the mapping at base (hwm pages
+ * of ps bytes) breaking rule (page_locate()'s rules, or page_validate()'s
+ * at element bad). */
+/*@ requires ps: PageHdrSize <= ps;
+    requires fits: hwm * ps <= SIZE_MAX;
+    requires valid_map: \valid_read(base + (0 .. hwm * ps - 1));
+    requires in_range: rule != RULE_PAGE_ID_RANGE ==> 2 <= pgid < hwm;
+    assigns cb_error_record;
+    ensures corrupt: \result == CBOLT_ERR_CORRUPT; */
+static int page_corrupt(const uint8_t *base, uint64_t ps, uint64_t hwm,
+                        uint64_t pgid, int rule, uint32_t bad)
 {
     page_hdr h;
     if (rule == RULE_PAGE_ID_RANGE) /* pgid may lie past the map */
         return cb_corrupt(pgid, rule, "page id outside [2, %llu)",
-                          (unsigned long long)s->hwm);
-    page_header(s->map->base + pgid * s->ps, &h);
+                          (unsigned long long)hwm);
+    //@ assert header: pgid * ps + PageHdrSize <= hwm * ps;
+    page_header(base + pgid * ps, &h);
     if (rule == RULE_PAGE_ID_MISMATCH)
         return cb_corrupt(pgid, rule, "header says page %llu",
                           (unsigned long long)h.id);
     if (rule == RULE_PAGE_FILE_RANGE)
         return cb_corrupt(pgid, rule,
                           "overflow %u runs past the high-water mark %llu",
-                          h.overflow, (unsigned long long)s->hwm);
+                          h.overflow, (unsigned long long)hwm);
     return cb_corrupt(pgid, rule, "element %u", bad);
 }
 
+/* The view of page pgid of the mapping at base, whose run of len bytes
+ * was found well formed before (its mark). */
+/*@ requires fits: pgid * ps + len <= SIZE_MAX;
+    requires valid_run: \valid_read(base + (0 .. pgid * ps + len - 1));
+    requires len: len == PageRunLen((uint8_t *)base, ps, pgid);
+    requires marked: MarkSays((uint8_t *)base, ps, pgid);
+    requires valid_out: \valid(pv);
+    requires separated: \separated(pv, base + (0 .. pgid * ps + len - 1));
+    assigns *pv;
+    ensures view: pv->data == PageAt((uint8_t *)base, ps, pgid) &&
+      pv->len == len && pv->id == pgid &&
+      PageViewWellFormed(pv, PV_BRANCH | PV_LEAF); */
+static void marked_view(const uint8_t *base, uint64_t ps, uint64_t pgid,
+                        size_t len, page_view *pv)
+{
+    page_hdr h;
+    //@ assert nonneg: 0 <= pgid * ps;
+    //@ assert header: PageHdrSize <= len;
+    //@ assert run: \valid_read(base + pgid * ps + (0 .. len - 1));
+    /*@ assert elems: ElemsInBounds(PageAt((uint8_t *)base, ps, pgid), len,
+                                    PageCount(PageAt((uint8_t *)base, ps, pgid))); */
+    page_header(base + pgid * ps, &h);
+    pv->data = base + pgid * ps;
+    pv->len = len;
+    pv->id = pgid;
+    pv->flags = h.flags;
+    pv->count = h.count;
+    //@ assert in_bounds: PageViewInBounds(pv);
+}
+
+/* Marks page id of the mapping at base, found well formed while wepoch
+ * was e (base, ps and n, the mapping's pages, name the invariant kept). */
+/*@ requires valid: \valid(checked + (0 .. n - 1));
+    requires id: id < n;
+    requires marks: MarksValid(checked, (uint8_t *)base, n, ps, e);
+    requires says: MarkSays((uint8_t *)base, ps, id);
+    assigns checked[id];
+    ensures marks: MarksValid(checked, (uint8_t *)base, n, ps, e); */
+static void mark_page(uint32_t *checked, uint64_t n, const uint8_t *base,
+                      uint64_t ps, uint64_t id, uint32_t e)
+{
+    (void)n;
+    (void)base;
+    (void)ps;
+    STORE_RELAXED(&checked[id], e);
+}
+
+/* The mapping's fields are read once, before the page-read counter
+ * changes (the proof then needs no frame for them). */
 int snap_page(snap *s, uint64_t pgid, page_view *pv)
 {
     const uint8_t *base = s->map->base;
+    uint32_t *checked = s->map->checked;
+    uint64_t ps = s->ps, hwm = s->hwm, npages = s->map->npages;
     size_t len;
     uint32_t bad = 0, e;
     int rule;
 
-    rule = page_locate(base, s->ps, s->hwm, pgid, &len);
+    rule = page_locate(base, ps, hwm, pgid, &len);
     if (rule != RULE_OK)
-        return page_corrupt(s, pgid, rule, bad);
+        return page_corrupt(base, ps, hwm, pgid, rule, bad);
+    //@ assert in_file: PageRunInFile((uint8_t *)base, ps, hwm, pgid);
+    //@ assert run: pgid * ps + len <= hwm * ps;
     s->stats->page_read++;
-    e = __atomic_load_n(&s->st->wepoch, __ATOMIC_ACQUIRE);
-    if (!s->fresh && !(e & 1) &&
-        __atomic_load_n(&s->map->checked[pgid], __ATOMIC_RELAXED) == e) {
-        page_hdr h;
-        page_header(base + pgid * s->ps, &h);
-        pv->data = base + pgid * s->ps;
-        pv->len = len;
-        pv->id = pgid;
-        pv->flags = h.flags;
-        pv->count = h.count;
+    e = LOAD_ACQUIRE(&s->st->wepoch);
+    if (!s->fresh && !(e & 1) && LOAD_RELAXED(&checked[pgid]) == e) {
+        //@ assert marked: MarkSays((uint8_t *)base, ps, pgid);
+        marked_view(base, ps, pgid, len, pv);
         return CBOLT_OK;
     }
-    rule = page_read(base, s->ps, s->hwm, pgid, PV_BRANCH | PV_LEAF, pv, &bad);
+    rule = page_read(base, ps, hwm, pgid, PV_BRANCH | PV_LEAF, pv, &bad);
     if (rule != RULE_OK)
-        return page_corrupt(s, pgid, rule, bad);
-    /* the bytes read before the second look at wepoch (TSan has no
-     * fences; it checks the atomics themselves) */
-#ifndef __SANITIZE_THREAD__
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-#endif
-    if (!(e & 1) && __atomic_load_n(&s->st->wepoch, __ATOMIC_ACQUIRE) == e)
-        __atomic_store_n(&s->map->checked[pgid], e, __ATOMIC_RELAXED);
+        return page_corrupt(base, ps, hwm, pgid, rule, bad);
+    //@ assert says: MarkSays((uint8_t *)base, ps, pgid);
+    FENCE_ACQUIRE(); /* the bytes read before the second look at wepoch */
+    if (!(e & 1) && LOAD_ACQUIRE(&s->st->wepoch) == e)
+        mark_page(checked, npages, base, ps, pgid, e);
     return CBOLT_OK;
 }
 
 int snap_page_run(snap *s, uint64_t pgid, page_hdr *h, const uint8_t **data)
 {
-    if (pgid < 2 || pgid >= s->hwm)
+    const uint8_t *base = s->map->base;
+    uint64_t ps = s->ps, hwm = s->hwm;
+    if (pgid < 2 || pgid >= hwm)
         return cb_corrupt(pgid, RULE_PAGE_ID_RANGE,
                           "page id outside [2, %llu)",
-                          (unsigned long long)s->hwm);
-    *data = s->map->base + pgid * s->ps;
-    page_header(*data, h);
-    if (h->overflow >= s->hwm - pgid)
+                          (unsigned long long)hwm);
+    //@ assert inside: pgid * ps + ps <= hwm * ps;
+    *data = base + pgid * ps;
+    page_header(base + pgid * ps, h);
+    if (h->overflow >= hwm - pgid)
         return cb_corrupt(pgid, RULE_PAGE_FILE_RANGE,
                           "overflow %u runs past the high-water mark %llu",
-                          h->overflow, (unsigned long long)s->hwm);
+                          h->overflow, (unsigned long long)hwm);
+    //@ assert run: (h->overflow + 1) * ps <= (hwm - pgid) * ps;
     return CBOLT_OK;
 }
 
 void snap_meta_page(snap *s, uint64_t i, page_hdr *h, const uint8_t **data)
 {
-    *data = s->map->base + i * s->ps;
-    page_header(*data, h);
+    const uint8_t *base = s->map->base;
+    uint64_t ps = s->ps;
+    //@ assert inside: i * ps + ps <= 2 * ps;
+    *data = base + i * ps;
+    page_header(base + i * ps, h);
 }

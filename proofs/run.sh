@@ -89,6 +89,7 @@ PAGE_UNPROVED=page_encode
 # threads, listed as NOT proved in proofs/README.md).
 STORE_DOOR_FCTS=page_corrupt,marked_view,mark_page,snap_page
 STORE_DOOR_FCTS=$STORE_DOOR_FCTS,snap_page_run,snap_meta_page
+STORE_OPEN_FCTS=mmap_size,open_map_size
 STORE_LEMMAS=ElemsOkInBounds
 
 # --- the frama-c runs -----------------------------------------------------
@@ -148,6 +149,9 @@ jobs_of() {
         # The door: snap_page and the marks' invariant, snap_page_run,
         # snap_meta_page.
         echo "store store src/store.c ${STRICT[*]} -wp-fct $STORE_DOOR_FCTS"
+        # The open path: the page size accepted before any division, the
+        # meta's pgid * page_size within the file and the mapping.
+        echo "store store-open src/store.c ${STRICT[*]} -wp-fct $STORE_OPEN_FCTS"
         # The lemma of spec/store.acsl (the lemmas of the other spec
         # files it sees are proved by their own modules' lemma runs).
         echo "store store-lemmas src/store.c -wp-prop $STORE_LEMMAS" \
@@ -195,7 +199,7 @@ cost() {
     freelist) echo 230 ;; freelist-merge) echo 150 ;; page) echo 280 ;;
     page-keycmp) echo 60 ;; split) echo 200 ;; split-move) echo 250 ;;
     split-put) echo 300 ;; meta) echo 50 ;; freelist-release) echo 60 ;;
-    split-lemmas) echo 60 ;; store) echo 120 ;;
+    split-lemmas) echo 60 ;; store) echo 120 ;; store-open) echo 60 ;;
     *) echo 20 ;;
     esac
 }

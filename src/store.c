@@ -37,24 +37,62 @@
 
 #define DEFAULT_PAGE_SIZE 4096u
 #define MAX_MMAP_STEP (1ull << 30)        /* bbolt's maxMmapStep */
+#define MAX_MAP_SIZE 0xFFFFFFFFFFFFull    /* bbolt's maxMapSize (amd64) */
 #define ALLOC_SIZE (16ull * 1024 * 1024)  /* bbolt's DefaultAllocSize */
 
 /* bbolt's mmapSize: doubling from 32 KiB to 1 GiB, then 1 GiB steps, a
- * whole number of pages. ps is an accepted page size (page_size_ok). */
+ * whole number of pages. ps is an accepted page size (page_size_ok), and
+ * size at most bbolt's maxMapSize: past 2^64 - 1 GiB the rounding up
+ * wrapped (to 0). */
+/*@ requires ps: PageSizeOk(ps);
+    requires size: size <= MAX_MAP_SIZE;
+    assigns \nothing;
+    ensures covers: size <= \result;
+    ensures least: 32768 <= \result; */
 static uint64_t mmap_size(uint64_t size, uint64_t ps)
 {
-    uint64_t sz;
-    unsigned i;
+    uint64_t sz, pw;
     CB_INVARIANT(page_size_ok(ps));
-    for (i = 15; i <= 30; i++)
-        if (size <= (1ull << i))
-            return 1ull << i;
+    /*@ loop invariant pw: 32768 <= pw <= 2 * MAX_MMAP_STEP;
+        loop invariant above: pw > 32768 ==> size > 32768;
+        loop assigns pw;
+        loop variant 2 * MAX_MMAP_STEP - pw; */
+    for (pw = 1ull << 15; pw <= MAX_MMAP_STEP; pw *= 2)
+        if (size <= pw)
+            return pw;
+    //@ assert large: size > 32768;
     sz = size;
     if (sz % MAX_MMAP_STEP)
         sz += MAX_MMAP_STEP - sz % MAX_MMAP_STEP;
-    if (sz % ps)
+    //@ assert stepped: size <= sz <= size + MAX_MMAP_STEP;
+    if (sz % ps) {
+        //@ assert whole: sz / ps * ps == sz - sz % ps;
+        //@ assert next: (sz / ps + 1) * ps == sz / ps * ps + ps;
         sz = (sz / ps + 1) * ps;
+    }
     return sz;
+}
+
+/* The bytes the first mapping covers: the file's size read-only, else
+ * bbolt's mmapSize of the file's size and of initial_mmap_size, the
+ * larger; 0 when either is past MAX_MAP_SIZE (bbolt: "mmap too large").
+ * ps is the accepted page size: nothing divides by a page size before. */
+/*@ requires ps: PageSizeOk(ps);
+    assigns \nothing;
+    ensures read_only: read_only != 0 ==> \result == size;
+    ensures too_large: read_only == 0 ==>
+      (\result == 0 <==> size > MAX_MAP_SIZE || initial > MAX_MAP_SIZE);
+    ensures covers: \result != 0 ==> size <= \result; */
+static uint64_t open_map_size(int read_only, uint64_t size, uint64_t initial,
+                              uint64_t ps)
+{
+    uint64_t sz;
+    if (read_only)
+        return size;
+    if (size > MAX_MAP_SIZE || initial > MAX_MAP_SIZE)
+        return 0;
+    sz = mmap_size(size, ps);
+    return initial > sz ? mmap_size(initial, ps) : sz;
 }
 
 static int io_error(const char *what, const char *path)
@@ -332,9 +370,14 @@ int store_open(store *st, const char *path, const cbolt_options *o)
     if ((rc = load_meta(st, size)) != CBOLT_OK)
         return rc;
     st->filesz = size;
-    st->datasz = st->read_only ? size : mmap_size(size, st->page_size);
-    if (!st->read_only && o->initial_mmap_size > st->datasz)
-        st->datasz = mmap_size(o->initial_mmap_size, st->page_size);
+    st->datasz = open_map_size(st->read_only, size, o->initial_mmap_size,
+                               st->page_size);
+    if (!st->datasz)
+        return cb_error(CBOLT_ERR_NOMEM, "%s: mmap too large (file %llu "
+                        "bytes, initial mapping %llu, the most is %llu)",
+                        st->path, (unsigned long long)size,
+                        (unsigned long long)o->initial_mmap_size,
+                        MAX_MAP_SIZE);
     if (!(st->map = map_new(st, st->datasz)))
         return cbolt_last_error()->code;
     if ((rc = lock_pages(st)) != CBOLT_OK)

@@ -89,7 +89,7 @@ PAGE_UNPROVED=page_encode
 # threads, listed as NOT proved in proofs/README.md).
 STORE_DOOR_FCTS=page_corrupt,marked_view,mark_page,snap_page
 STORE_DOOR_FCTS=$STORE_DOOR_FCTS,snap_page_run,snap_meta_page
-STORE_OPEN_FCTS=mmap_size,open_map_size
+STORE_OPEN_FCTS=mmap_size,open_map_size,accept_page_size,meta_choose
 STORE_LEMMAS=ElemsOkInBounds
 
 # --- the frama-c runs -----------------------------------------------------

@@ -160,6 +160,26 @@ static int no_meta(int rule0, const char *path, uint64_t size)
                     cb_rule_name(rule0));
 }
 
+/* The page size a meta read at probe names, accepted: with probe 0 (meta
+ * 0), its page size when the meta is valid (rule r) and the size is one
+ * cbolt accepts; with a probe (an accepted size), the probe when the meta
+ * there is valid and names it; else 0. */
+/*@ requires probe: probe == 0 || PageSizeOk(probe);
+    requires valid: \valid_read(b + (0 .. MetaEnd - 1));
+    assigns \nothing;
+    ensures accepted: \result == 0 || PageSizeOk(\result);
+    ensures meta0: probe == 0 && \result != 0 ==>
+      r == RULE_OK && \result == LD32(b + MetaOffPageSize);
+    ensures probed: probe != 0 ==> \result == 0 || \result == probe; */
+static uint64_t accept_page_size(int r, const uint8_t *b, uint64_t probe)
+{
+    meta m;
+    meta_decode(b, &m);
+    if (!probe)
+        return r == RULE_OK && page_size_ok(m.page_size) ? m.page_size : 0;
+    return r == RULE_OK && m.page_size == probe ? probe : 0;
+}
+
 /* The page size: meta 0's when it is valid and names an accepted size,
  * else the first power of two from 256 B to 16 MiB at which a valid meta
  * 1 names itself; 0 when none. */
@@ -168,24 +188,50 @@ static int find_page_size(store *st, uint64_t size, uint8_t *b0, int *r0,
 {
     uint8_t b1[META_END];
     uint64_t probe;
-    meta m;
     *ps = 0;
     *r0 = read_meta(st, 0, size, b0);
     if (*r0 < 0)
         return io_error("read", st->path);
-    meta_decode(b0, &m);
-    if (*r0 == RULE_OK && page_size_ok(m.page_size))
-        *ps = m.page_size;
+    *ps = accept_page_size(*r0, b0, 0);
     for (probe = CBOLT_MIN_PAGE_SIZE; !*ps && probe <= CBOLT_MAX_PAGE_SIZE;
          probe <<= 1) {
         int r = read_meta(st, probe, size, b1);
         if (r < 0)
             return io_error("read", st->path);
-        meta_decode(b1, &m);
-        if (r == RULE_OK && m.page_size == probe)
-            *ps = probe;
+        *ps = accept_page_size(r, b1, probe);
     }
     return CBOLT_OK;
+}
+
+/* The open's choice, ps accepted and the file of size bytes: between the
+ * metas read at 0 (rule r0, bytes b0) and at ps (r1, b1), the one in force
+ * (*m, on meta page *sel), then meta_check_fields()'s rule for it; -1
+ * when neither is valid. On RULE_OK its page size is ps and its pgid * ps
+ * is within the file (MetaPageSizeOk, MetaPgidOk). */
+/*@ requires ps: PageSizeOk(ps);
+    requires valid: \valid_read(b0 + (0 .. MetaEnd - 1)) &&
+                    \valid_read(b1 + (0 .. MetaEnd - 1));
+    requires valid_out: \valid(m) && \valid(sel);
+    requires separated: \separated(m, sel, b0 + (0 .. MetaEnd - 1),
+                                   b1 + (0 .. MetaEnd - 1));
+    assigns *m, *sel;
+    ensures none: \result == -1 <==> r0 != RULE_OK && r1 != RULE_OK;
+    ensures chosen: \result != -1 ==> *sel == 0 || *sel == 1;
+    ensures checked: \result != -1 ==>
+      (\result == RULE_OK <==> MetaFieldsOk(m, ps, size));
+    ensures fits: \result == RULE_OK ==>
+      MetaPageSizeOk(m, ps) && MetaPgidOk(m, size); */
+static int meta_choose(uint64_t size, uint32_t ps, int r0, const uint8_t *b0,
+                       int r1, const uint8_t *b1, meta *m, int *sel)
+{
+    meta m0, m1;
+    meta_decode(b0, &m0);
+    meta_decode(b1, &m1);
+    *sel = meta_select(r0 == RULE_OK, &m0, r1 == RULE_OK, &m1);
+    if (*sel < 0)
+        return -1;
+    *m = *sel ? m1 : m0;
+    return meta_check_fields(m, ps, size);
 }
 
 /* The freelist field of a meta for a message: "none" when not synced. */
@@ -202,7 +248,7 @@ static const char *freelist_name(uint64_t freelist, char *buf)
 static int load_meta(store *st, uint64_t size)
 {
     uint8_t b0[META_END] = {0}, b1[META_END] = {0};
-    meta m0, m1;
+    meta m;
     uint64_t ps;
     int r0, r1, sel, rule, rc;
 
@@ -215,15 +261,12 @@ static int load_meta(store *st, uint64_t size)
     r1 = read_meta(st, ps, size, b1);
     if (r1 < 0)
         return io_error("read", st->path);
-    meta_decode(b0, &m0);
-    meta_decode(b1, &m1);
-    sel = meta_select(r0 == RULE_OK, &m0, r1 == RULE_OK, &m1);
-    if (sel < 0)
+    rule = meta_choose(size, (uint32_t)ps, r0, b0, r1, b1, &m, &sel);
+    if (rule < 0)
         return no_meta(r0, st->path, size);
     st->page_size = (uint32_t)ps;
-    st->meta = sel ? m1 : m0;
+    st->meta = m;
     st->meta_page = sel;
-    rule = meta_check_fields(&st->meta, st->page_size, size);
     char flbuf[24];
     if (rule != RULE_OK)
         return cb_corrupt((uint64_t)sel, rule,

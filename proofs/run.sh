@@ -90,6 +90,8 @@ PAGE_UNPROVED=page_encode
 STORE_DOOR_FCTS=page_corrupt,marked_view,mark_page,snap_page
 STORE_DOOR_FCTS=$STORE_DOOR_FCTS,snap_page_run,snap_meta_page
 STORE_OPEN_FCTS=mmap_size,open_map_size,accept_page_size,meta_choose
+STORE_OPEN_FCTS=$STORE_OPEN_FCTS,read_meta,find_page_size,load_meta,io_error
+STORE_OPEN_FCTS=$STORE_OPEN_FCTS,too_small,no_meta,meta_corrupt
 STORE_LEMMAS=ElemsOkInBounds
 
 # --- the frama-c runs -----------------------------------------------------

@@ -46,6 +46,7 @@ int cb_error(int code, const char *fmt, ...)
 int cb_corrupt(uint64_t pgid, int rule, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The short name of a rule ("key-order"), "unknown-rule" out of range. */
+/*@ assigns \result \from rule; */
 const char *cb_rule_name(int rule);
 
 /* The rule of the calling thread's last corruption error (RULE_OK when

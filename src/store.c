@@ -35,6 +35,19 @@
 #endif
 #endif
 
+/* The os layer's read (st->vfs->read) as the proofs see it: WP follows
+ * no call through the vfs table, whose functions a program may bring.
+ * An assumed contract of the os layer (proofs/README.md): it writes at
+ * most the n bytes of buf, and says nothing of what it reads. */
+#ifdef __FRAMAC__
+/*@ requires valid: \valid(buf + (0 .. n - 1));
+    assigns buf[0 .. n - 1]; */
+int cb_vfs_read(cbolt_file *f, uint8_t *buf, size_t n, uint64_t off);
+#define VFS_READ(st, buf, n, off) cb_vfs_read((st)->file, (buf), (n), (off))
+#else
+#define VFS_READ(st, buf, n, off) (st)->vfs->read((st)->file, (buf), (n), (off))
+#endif
+
 #define DEFAULT_PAGE_SIZE 4096u
 #define MAX_MMAP_STEP (1ull << 30)        /* bbolt's maxMmapStep */
 #define MAX_MAP_SIZE 0xFFFFFFFFFFFFull    /* bbolt's maxMapSize (amd64) */
@@ -95,6 +108,8 @@ static uint64_t open_map_size(int read_only, uint64_t size, uint64_t initial,
     return initial > sz ? mmap_size(initial, ps) : sz;
 }
 
+/*@ assigns cb_error_record;
+    ensures io: \result == CBOLT_ERR_IO; */
 static int io_error(const char *what, const char *path)
 {
     return cb_error(CBOLT_ERR_IO, "%s %s: %s", what, path, strerror(errno));
@@ -130,23 +145,32 @@ static int init_file(store *st, uint32_t ps)
 
 /* Reads the META_END bytes at off (when the file has them) and validates
  * them: a rule, or -1 on a read error. */
+/*@ requires valid_st: \valid_read(st);
+    requires valid: \valid(buf + (0 .. MetaEnd - 1));
+    assigns buf[0 .. MetaEnd - 1];
+    ensures result: -1 <= \result <= RULE_META_CHECKSUM;
+    ensures valid_meta: \result == RULE_OK ==> MetaValid(buf); */
 static int read_meta(store *st, uint64_t off, uint64_t size, uint8_t *buf)
 {
     if (off > size || size - off < META_END)
         return RULE_META_MAGIC; /* no room for a meta: not a meta */
-    if (st->vfs->read(st->file, buf, META_END, off) != CBOLT_OK)
+    if (VFS_READ(st, buf, META_END, off) != CBOLT_OK)
         return -1;
     return meta_validate(buf);
 }
 
 /* bbolt's rule: a file of at least 4096 bytes but under two pages (of
  * the meta's page size, else 4096) is "file size too small". */
+/*@ assigns cb_error_record;
+    ensures invalid: \result == CBOLT_ERR_INVALID; */
 static int too_small(const char *path, uint64_t size)
 {
     return cb_error(CBOLT_ERR_INVALID, "%s: file size too small (%llu bytes)",
                     path, (unsigned long long)size);
 }
 
+/*@ assigns cb_error_record;
+    ensures error: \result < 0; */
 static int no_meta(int rule0, const char *path, uint64_t size)
 {
     int code = rule0 == RULE_META_VERSION    ? CBOLT_ERR_VERSION_MISMATCH
@@ -183,6 +207,14 @@ static uint64_t accept_page_size(int r, const uint8_t *b, uint64_t probe)
 /* The page size: meta 0's when it is valid and names an accepted size,
  * else the first power of two from 256 B to 16 MiB at which a valid meta
  * 1 names itself; 0 when none. */
+/*@ requires valid_st: \valid_read(st);
+    requires valid: \valid(b0 + (0 .. MetaEnd - 1)) && \valid(r0) &&
+                    \valid(ps);
+    requires separated: \separated(st, r0, ps, b0 + (0 .. MetaEnd - 1));
+    assigns b0[0 .. MetaEnd - 1], *r0, *ps, cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_IO;
+    ensures accepted: \result == CBOLT_OK ==> *ps == 0 || PageSizeOk(*ps);
+    ensures rule0: \result == CBOLT_OK ==> 0 <= *r0 <= RULE_META_CHECKSUM; */
 static int find_page_size(store *st, uint64_t size, uint8_t *b0, int *r0,
                           uint64_t *ps)
 {
@@ -193,6 +225,13 @@ static int find_page_size(store *st, uint64_t size, uint8_t *b0, int *r0,
     if (*r0 < 0)
         return io_error("read", st->path);
     *ps = accept_page_size(*r0, b0, 0);
+    //@ assert rule0: 0 <= *r0 <= RULE_META_CHECKSUM;
+    /*@ loop invariant probe: CBOLT_MIN_PAGE_SIZE <= probe <=
+                              2 * CBOLT_MAX_PAGE_SIZE;
+        loop invariant accepted: *ps == 0 || PageSizeOk(*ps);
+        loop invariant rule0: 0 <= *r0 <= RULE_META_CHECKSUM;
+        loop assigns probe, *ps, b1[0 .. MetaEnd - 1];
+        loop variant 2 * CBOLT_MAX_PAGE_SIZE - probe; */
     for (probe = CBOLT_MIN_PAGE_SIZE; !*ps && probe <= CBOLT_MAX_PAGE_SIZE;
          probe <<= 1) {
         int r = read_meta(st, probe, size, b1);
@@ -234,21 +273,45 @@ static int meta_choose(uint64_t size, uint32_t ps, int r0, const uint8_t *b0,
     return meta_check_fields(m, ps, size);
 }
 
-/* The freelist field of a meta for a message: "none" when not synced. */
-static const char *freelist_name(uint64_t freelist, char *buf)
+/* The corruption error of meta page sel, which breaks a field rule
+ * against the page size and the file's size (its freelist field "none"
+ * when the freelist is not synced). */
+/*@ requires valid: \valid_read(m);
+    assigns cb_error_record;
+    ensures corrupt: \result == CBOLT_ERR_CORRUPT; */
+static int meta_corrupt(int sel, int rule, const meta *m, uint64_t size)
 {
-    if (freelist == PGID_NO_FREELIST)
-        return "none";
-    snprintf(buf, 24, "%llu", (unsigned long long)freelist);
-    return buf;
+#define META_FIELDS "meta %d (txid %llu): page size %u, pgid %llu, root %llu, "
+    if (m->freelist == PGID_NO_FREELIST)
+        return cb_corrupt((uint64_t)sel, rule,
+                          META_FIELDS "freelist none, file %llu bytes", sel,
+                          (unsigned long long)m->txid, m->page_size,
+                          (unsigned long long)m->pgid,
+                          (unsigned long long)m->root,
+                          (unsigned long long)size);
+    return cb_corrupt((uint64_t)sel, rule,
+                      META_FIELDS "freelist %llu, file %llu bytes", sel,
+                      (unsigned long long)m->txid, m->page_size,
+                      (unsigned long long)m->pgid,
+                      (unsigned long long)m->root,
+                      (unsigned long long)m->freelist,
+                      (unsigned long long)size);
+#undef META_FIELDS
 }
 
 /* Finds the page size, reads both metas and keeps the one in force,
- * after meta_check_fields() against the file size. */
+ * after meta_check_fields() against the file size (meta_choose() writes
+ * it to st->meta only when one is valid; the open fails otherwise). */
+/*@ requires valid: \valid(st);
+    assigns st->page_size, st->meta, st->meta_page, cb_error_record;
+    // (MetaFieldsOk holds MetaPgidOk: 3 <= pgid, pgid * page_size <= size)
+    ensures accepted: \result == CBOLT_OK ==>
+      PageSizeOk(st->page_size) &&
+      MetaFieldsOk(&st->meta, st->page_size, size) &&
+      (st->meta_page == 0 || st->meta_page == 1); */
 static int load_meta(store *st, uint64_t size)
 {
     uint8_t b0[META_END] = {0}, b1[META_END] = {0};
-    meta m;
     uint64_t ps;
     int r0, r1, sel, rule, rc;
 
@@ -261,23 +324,14 @@ static int load_meta(store *st, uint64_t size)
     r1 = read_meta(st, ps, size, b1);
     if (r1 < 0)
         return io_error("read", st->path);
-    rule = meta_choose(size, (uint32_t)ps, r0, b0, r1, b1, &m, &sel);
+    //@ assert accepted: PageSizeOk(ps);
+    st->page_size = (uint32_t)ps;
+    rule = meta_choose(size, st->page_size, r0, b0, r1, b1, &st->meta, &sel);
     if (rule < 0)
         return no_meta(r0, st->path, size);
-    st->page_size = (uint32_t)ps;
-    st->meta = m;
     st->meta_page = sel;
-    char flbuf[24];
     if (rule != RULE_OK)
-        return cb_corrupt((uint64_t)sel, rule,
-                          "meta %d (txid %llu): page size %u, pgid %llu, "
-                          "root %llu, freelist %s, file %llu bytes",
-                          sel, (unsigned long long)st->meta.txid,
-                          st->meta.page_size,
-                          (unsigned long long)st->meta.pgid,
-                          (unsigned long long)st->meta.root,
-                          freelist_name(st->meta.freelist, flbuf),
-                          (unsigned long long)size);
+        return meta_corrupt(sel, rule, &st->meta, size);
     return CBOLT_OK;
 }
 

@@ -201,7 +201,7 @@ cost() {
     freelist) echo 230 ;; freelist-merge) echo 150 ;; page) echo 280 ;;
     page-keycmp) echo 60 ;; split) echo 200 ;; split-move) echo 250 ;;
     split-put) echo 300 ;; meta) echo 50 ;; freelist-release) echo 60 ;;
-    split-lemmas) echo 60 ;; store) echo 120 ;; store-open) echo 60 ;;
+    split-lemmas) echo 60 ;; store) echo 150 ;; store-open) echo 60 ;;
     *) echo 20 ;;
     esac
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # proofs/run.sh - proves the ACSL contracts of page.c, meta.c,
-# freelist.c and split.c (and the loads of format.h they use) with
-# Frama-C WP.
+# freelist.c, split.c and store.c's page door and open path (and the
+# loads of format.h they use) with Frama-C WP.
 #
 #   bash proofs/run.sh                 every module
-#   bash proofs/run.sh meta page       some modules (meta, freelist, page, split)
+#   bash proofs/run.sh meta page       some modules (meta, freelist, page, split,
+#                                      store)
 #   WP_LANES=1 bash proofs/run.sh      one frama-c run at a time
 #   WP_CACHE=none bash proofs/run.sh   every goal proved from scratch
 #                                      (make proofs-scratch)
@@ -86,6 +87,15 @@ ALLOC_FCTS=fl_free_count,sorted_merge,merge_into
 # Functions left out of the proof, each listed as NOT proved, with the
 # reason, in proofs/README.md.
 PAGE_UNPROVED=page_encode
+# The functions of store.c with contracts: the page door, and the open
+# path's decisions (the rest of store.c is glue on the os layer and
+# threads, listed as NOT proved in proofs/README.md).
+STORE_DOOR_FCTS=page_corrupt,marked_view,mark_page,snap_page
+STORE_DOOR_FCTS=$STORE_DOOR_FCTS,snap_page_run,snap_meta_page
+STORE_OPEN_FCTS=mmap_size,open_map_size,accept_page_size,meta_choose
+STORE_OPEN_FCTS=$STORE_OPEN_FCTS,read_meta,find_page_size,load_meta,io_error
+STORE_OPEN_FCTS=$STORE_OPEN_FCTS,too_small,no_meta,meta_corrupt
+STORE_LEMMAS=ElemsOkInBounds
 
 # --- the frama-c runs -----------------------------------------------------
 # One line per run: module, run name, then the arguments (file first).
@@ -147,8 +157,21 @@ jobs_of() {
         # (which path returned): -wp-split.
         echo "alloc alloc src/alloc.c ${STRICT[*]} -wp-fct $ALLOC_FCTS -wp-split"
         ;;
+    store)
+        # The door: snap_page and the marks' invariant, snap_page_run,
+        # snap_meta_page.
+        echo "store store src/store.c ${STRICT[*]} -wp-fct $STORE_DOOR_FCTS"
+        # The open path: the page size accepted before any division, the
+        # meta's pgid * page_size within the file and the mapping.
+        echo "store store-open src/store.c ${STRICT[*]} -wp-fct $STORE_OPEN_FCTS"
+        # The lemma of spec/store.acsl (the lemmas of the other spec
+        # files it sees are proved by their own modules' lemma runs).
+        echo "store store-lemmas src/store.c -wp-prop $STORE_LEMMAS" \
+             "-wp-steps $Z3_STEPS"
+        return 0
+        ;;
     *)
-        echo "unknown module $1 (meta, freelist, page, split, alloc)" >&2
+        echo "unknown module $1 (meta, freelist, page, split, alloc, store)" >&2
         return 2
         ;;
     esac
@@ -161,7 +184,7 @@ jobs_of() {
 # crept into the specifications.
 if grep -nE '\b(axiom|admit)\b' spec/*.acsl src/page.[ch] src/meta.[ch] \
         src/freelist.[ch] src/format.h src/split.[ch] src/alloc.[ch] \
-        src/mem.h src/error.h proofs/roundtrip.c \
+        src/store.[ch] src/mem.h src/error.h proofs/roundtrip.c \
         proofs/pins.c; then
     echo "axiom or admit found in the specification" >&2
     exit 1
@@ -172,7 +195,7 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
     why3 config detect >/dev/null 2>&1
 
 mods=("$@")
-[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc)
+[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store)
 with_split=0
 for m in "${mods[@]}"; do [ "$m" = split ] && with_split=1; done
 all_jobs=()
@@ -189,7 +212,8 @@ cost() {
     freelist) echo 230 ;; freelist-merge) echo 150 ;; page) echo 280 ;;
     page-keycmp) echo 60 ;; split) echo 200 ;; split-move) echo 250 ;;
     split-put) echo 300 ;; meta) echo 50 ;; freelist-release) echo 60 ;;
-    split-lemmas) echo 60 ;; alloc) echo 120 ;;
+    split-lemmas) echo 60 ;; alloc) echo 120 ;; store) echo 150 ;;
+    store-open) echo 60 ;;
     *) echo 20 ;;
     esac
 }

@@ -189,7 +189,7 @@ int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
                     \valid(out + (0 .. f->n + k - 1));
     requires apart: \separated(m + (0 .. k - 1), out + (0 .. f->n + k - 1),
                                f->ids + (0 .. f->n - 1), f);
-    assigns m[0 .. k - 1], out[0 .. f->n + k - 1];
+    assigns m[0 .. k - 1], out[0 .. f->n + k - 1], cb_error_record;
     ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
     ensures merged: \result == CBOLT_OK ==>
       SortedUnique(out, f->n + k) && (f->n + k > 0 ==> out[0] >= 2);
@@ -234,7 +234,7 @@ static int sorted_merge(const fl *f, uint64_t *m, size_t k, uint64_t *out)
     requires apart: \separated(m + (0 .. k - 1), out + (0 .. f->n + k - 1),
                                f->ids + (0 .. f->n - 1), f);
     assigns f->ids, f->base, f->n, f->cap, m[0 .. k - 1],
-            out[0 .. f->n + k - 1];
+            out[0 .. f->n + k - 1], cb_error_record;
     ensures free_ids: FreeIds(f);
     ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
     ensures unchanged: \result != CBOLT_OK || k == 0 ==>

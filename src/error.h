@@ -26,19 +26,27 @@
 #define CB_INVARIANT(e) ((void)0)
 #endif
 
+#ifdef __FRAMAC__
+/* The calling thread's error record (error.c), as the proofs see it: a
+ * ghost object that cb_error() and cb_corrupt() change and nothing else
+ * reads. Their contracts below are assumed by the proofs of their callers
+ * (proofs/README.md, "Assumed contracts"); error.c is not proved. */
+/*@ ghost int cb_error_record; */
+#endif
+
 /* Records an error for cbolt_last_error() and returns code. */
+/*@ assigns cb_error_record;
+    ensures code: \result == code; */
 int cb_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Records a corruption of page pgid against rule and returns
  * CBOLT_ERR_CORRUPT. */
-/* Assumed by the proofs of the callers (error.c is not proved): it
- * writes only the calling thread's error record, which no proved
- * function reads. */
-/*@ assigns \nothing;
+/*@ assigns cb_error_record;
     ensures corrupt: \result == CBOLT_ERR_CORRUPT; */
 int cb_corrupt(uint64_t pgid, int rule, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The short name of a rule ("key-order"), "unknown-rule" out of range. */
+/*@ assigns \result \from rule; */
 const char *cb_rule_name(int rule);
 
 /* The rule of the calling thread's last corruption error (RULE_OK when

@@ -11,28 +11,105 @@
 #include "mem.h"
 #include "store.h"
 
+/* The atomics of the marks' seqlock (store.h). WP has no model of
+ * concurrent memory: the proofs read them as the plain loads and stores
+ * they are in one thread (an assumption, proofs/README.md; the TSan tests
+ * check the races). */
+#ifdef __FRAMAC__
+#define LOAD_ACQUIRE(p) (*(p))
+#define LOAD_RELAXED(p) (*(p))
+#define STORE_RELAXED(p, v) (*(p) = (v))
+#define ADD_ACQ_REL(p, v) (*(p) += (v))
+#define FENCE_ACQUIRE() ((void)0)
+#else
+#define LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define LOAD_RELAXED(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE_RELAXED(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define ADD_ACQ_REL(p, v) __atomic_add_fetch((p), (v), __ATOMIC_ACQ_REL)
+/* the bytes read before the second look at wepoch (TSan has no fences;
+ * it checks the atomics themselves) */
+#ifndef __SANITIZE_THREAD__
+#define FENCE_ACQUIRE() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#else
+#define FENCE_ACQUIRE() ((void)0)
+#endif
+#endif
+
+/* The os layer's read (st->vfs->read) as the proofs see it: WP follows
+ * no call through the vfs table, whose functions a program may bring.
+ * An assumed contract of the os layer (proofs/README.md): it writes at
+ * most the n bytes of buf, and says nothing of what it reads. */
+#ifdef __FRAMAC__
+/*@ requires valid: \valid(buf + (0 .. n - 1));
+    assigns buf[0 .. n - 1]; */
+int cb_vfs_read(cbolt_file *f, uint8_t *buf, size_t n, uint64_t off);
+#define VFS_READ(st, buf, n, off) cb_vfs_read((st)->file, (buf), (n), (off))
+#else
+#define VFS_READ(st, buf, n, off) (st)->vfs->read((st)->file, (buf), (n), (off))
+#endif
+
 #define DEFAULT_PAGE_SIZE 4096u
 #define MAX_MMAP_STEP (1ull << 30)        /* bbolt's maxMmapStep */
+#define MAX_MAP_SIZE 0xFFFFFFFFFFFFull    /* bbolt's maxMapSize (amd64) */
 #define ALLOC_SIZE (16ull * 1024 * 1024)  /* bbolt's DefaultAllocSize */
 
 /* bbolt's mmapSize: doubling from 32 KiB to 1 GiB, then 1 GiB steps, a
- * whole number of pages. ps is an accepted page size (page_size_ok). */
+ * whole number of pages. ps is an accepted page size (page_size_ok), and
+ * size at most bbolt's maxMapSize: past 2^64 - 1 GiB the rounding up
+ * wrapped (to 0). */
+/*@ requires ps: PageSizeOk(ps);
+    requires size: size <= MAX_MAP_SIZE;
+    assigns \nothing;
+    ensures covers: size <= \result;
+    ensures least: 32768 <= \result; */
 static uint64_t mmap_size(uint64_t size, uint64_t ps)
 {
-    uint64_t sz;
-    unsigned i;
+    uint64_t sz, pw;
     CB_INVARIANT(page_size_ok(ps));
-    for (i = 15; i <= 30; i++)
-        if (size <= (1ull << i))
-            return 1ull << i;
+    /*@ loop invariant pw: 32768 <= pw <= 2 * MAX_MMAP_STEP;
+        loop invariant above: pw > 32768 ==> size > 32768;
+        loop assigns pw;
+        loop variant 2 * MAX_MMAP_STEP - pw; */
+    for (pw = 1ull << 15; pw <= MAX_MMAP_STEP; pw *= 2)
+        if (size <= pw)
+            return pw;
+    //@ assert large: size > 32768;
     sz = size;
     if (sz % MAX_MMAP_STEP)
         sz += MAX_MMAP_STEP - sz % MAX_MMAP_STEP;
-    if (sz % ps)
+    //@ assert stepped: size <= sz <= size + MAX_MMAP_STEP;
+    if (sz % ps) {
+        //@ assert whole: sz / ps * ps == sz - sz % ps;
+        //@ assert next: (sz / ps + 1) * ps == sz / ps * ps + ps;
         sz = (sz / ps + 1) * ps;
+    }
     return sz;
 }
 
+/* The bytes the first mapping covers: the file's size read-only, else
+ * bbolt's mmapSize of the file's size and of initial_mmap_size, the
+ * larger; 0 when either is past MAX_MAP_SIZE (bbolt: "mmap too large").
+ * ps is the accepted page size: nothing divides by a page size before. */
+/*@ requires ps: PageSizeOk(ps);
+    assigns \nothing;
+    ensures read_only: read_only != 0 ==> \result == size;
+    ensures too_large: read_only == 0 ==>
+      (\result == 0 <==> size > MAX_MAP_SIZE || initial > MAX_MAP_SIZE);
+    ensures covers: \result != 0 ==> size <= \result; */
+static uint64_t open_map_size(int read_only, uint64_t size, uint64_t initial,
+                              uint64_t ps)
+{
+    uint64_t sz;
+    if (read_only)
+        return size;
+    if (size > MAX_MAP_SIZE || initial > MAX_MAP_SIZE)
+        return 0;
+    sz = mmap_size(size, ps);
+    return initial > sz ? mmap_size(initial, ps) : sz;
+}
+
+/*@ assigns cb_error_record;
+    ensures io: \result == CBOLT_ERR_IO; */
 static int io_error(const char *what, const char *path)
 {
     return cb_error(CBOLT_ERR_IO, "%s %s: %s", what, path, strerror(errno));
@@ -68,23 +145,32 @@ static int init_file(store *st, uint32_t ps)
 
 /* Reads the META_END bytes at off (when the file has them) and validates
  * them: a rule, or -1 on a read error. */
+/*@ requires valid_st: \valid_read(st);
+    requires valid: \valid(buf + (0 .. MetaEnd - 1));
+    assigns buf[0 .. MetaEnd - 1];
+    ensures result: -1 <= \result <= RULE_META_CHECKSUM;
+    ensures valid_meta: \result == RULE_OK ==> MetaValid(buf); */
 static int read_meta(store *st, uint64_t off, uint64_t size, uint8_t *buf)
 {
     if (off > size || size - off < META_END)
         return RULE_META_MAGIC; /* no room for a meta: not a meta */
-    if (st->vfs->read(st->file, buf, META_END, off) != CBOLT_OK)
+    if (VFS_READ(st, buf, META_END, off) != CBOLT_OK)
         return -1;
     return meta_validate(buf);
 }
 
 /* bbolt's rule: a file of at least 4096 bytes but under two pages (of
  * the meta's page size, else 4096) is "file size too small". */
+/*@ assigns cb_error_record;
+    ensures invalid: \result == CBOLT_ERR_INVALID; */
 static int too_small(const char *path, uint64_t size)
 {
     return cb_error(CBOLT_ERR_INVALID, "%s: file size too small (%llu bytes)",
                     path, (unsigned long long)size);
 }
 
+/*@ assigns cb_error_record;
+    ensures error: \result < 0; */
 static int no_meta(int rule0, const char *path, uint64_t size)
 {
     int code = rule0 == RULE_META_VERSION    ? CBOLT_ERR_VERSION_MISMATCH
@@ -98,49 +184,134 @@ static int no_meta(int rule0, const char *path, uint64_t size)
                     cb_rule_name(rule0));
 }
 
+/* The page size a meta read at probe names, accepted: with probe 0 (meta
+ * 0), its page size when the meta is valid (rule r) and the size is one
+ * cbolt accepts; with a probe (an accepted size), the probe when the meta
+ * there is valid and names it; else 0. */
+/*@ requires probe: probe == 0 || PageSizeOk(probe);
+    requires valid: \valid_read(b + (0 .. MetaEnd - 1));
+    assigns \nothing;
+    ensures accepted: \result == 0 || PageSizeOk(\result);
+    ensures meta0: probe == 0 && \result != 0 ==>
+      r == RULE_OK && \result == LD32(b + MetaOffPageSize);
+    ensures probed: probe != 0 ==> \result == 0 || \result == probe; */
+static uint64_t accept_page_size(int r, const uint8_t *b, uint64_t probe)
+{
+    meta m;
+    meta_decode(b, &m);
+    if (!probe)
+        return r == RULE_OK && page_size_ok(m.page_size) ? m.page_size : 0;
+    return r == RULE_OK && m.page_size == probe ? probe : 0;
+}
+
 /* The page size: meta 0's when it is valid and names an accepted size,
  * else the first power of two from 256 B to 16 MiB at which a valid meta
  * 1 names itself; 0 when none. */
+/*@ requires valid_st: \valid_read(st);
+    requires valid: \valid(b0 + (0 .. MetaEnd - 1)) && \valid(r0) &&
+                    \valid(ps);
+    requires separated: \separated(st, r0, ps, b0 + (0 .. MetaEnd - 1));
+    assigns b0[0 .. MetaEnd - 1], *r0, *ps, cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_IO;
+    ensures accepted: \result == CBOLT_OK ==> *ps == 0 || PageSizeOk(*ps);
+    ensures rule0: \result == CBOLT_OK ==> 0 <= *r0 <= RULE_META_CHECKSUM; */
 static int find_page_size(store *st, uint64_t size, uint8_t *b0, int *r0,
                           uint64_t *ps)
 {
     uint8_t b1[META_END];
     uint64_t probe;
-    meta m;
     *ps = 0;
     *r0 = read_meta(st, 0, size, b0);
     if (*r0 < 0)
         return io_error("read", st->path);
-    meta_decode(b0, &m);
-    if (*r0 == RULE_OK && page_size_ok(m.page_size))
-        *ps = m.page_size;
+    *ps = accept_page_size(*r0, b0, 0);
+    //@ assert rule0: 0 <= *r0 <= RULE_META_CHECKSUM;
+    /*@ loop invariant probe: CBOLT_MIN_PAGE_SIZE <= probe <=
+                              2 * CBOLT_MAX_PAGE_SIZE;
+        loop invariant accepted: *ps == 0 || PageSizeOk(*ps);
+        loop invariant rule0: 0 <= *r0 <= RULE_META_CHECKSUM;
+        loop assigns probe, *ps, b1[0 .. MetaEnd - 1];
+        loop variant 2 * CBOLT_MAX_PAGE_SIZE - probe; */
     for (probe = CBOLT_MIN_PAGE_SIZE; !*ps && probe <= CBOLT_MAX_PAGE_SIZE;
          probe <<= 1) {
         int r = read_meta(st, probe, size, b1);
         if (r < 0)
             return io_error("read", st->path);
-        meta_decode(b1, &m);
-        if (r == RULE_OK && m.page_size == probe)
-            *ps = probe;
+        *ps = accept_page_size(r, b1, probe);
     }
     return CBOLT_OK;
 }
 
-/* The freelist field of a meta for a message: "none" when not synced. */
-static const char *freelist_name(uint64_t freelist, char *buf)
+/* The open's choice, ps accepted and the file of size bytes: between the
+ * metas read at 0 (rule r0, bytes b0) and at ps (r1, b1), the one in force
+ * (*m, on meta page *sel), then meta_check_fields()'s rule for it; -1
+ * when neither is valid. On RULE_OK its page size is ps and its pgid * ps
+ * is within the file (MetaPageSizeOk, MetaPgidOk). */
+/*@ requires ps: PageSizeOk(ps);
+    requires valid: \valid_read(b0 + (0 .. MetaEnd - 1)) &&
+                    \valid_read(b1 + (0 .. MetaEnd - 1));
+    requires valid_out: \valid(m) && \valid(sel);
+    requires separated: \separated(m, sel, b0 + (0 .. MetaEnd - 1),
+                                   b1 + (0 .. MetaEnd - 1));
+    assigns *m, *sel;
+    ensures none: \result == -1 <==> r0 != RULE_OK && r1 != RULE_OK;
+    ensures chosen: \result != -1 ==> *sel == 0 || *sel == 1;
+    ensures checked: \result != -1 ==>
+      (\result == RULE_OK <==> MetaFieldsOk(m, ps, size));
+    ensures fits: \result == RULE_OK ==>
+      MetaPageSizeOk(m, ps) && MetaPgidOk(m, size); */
+static int meta_choose(uint64_t size, uint32_t ps, int r0, const uint8_t *b0,
+                       int r1, const uint8_t *b1, meta *m, int *sel)
 {
-    if (freelist == PGID_NO_FREELIST)
-        return "none";
-    snprintf(buf, 24, "%llu", (unsigned long long)freelist);
-    return buf;
+    meta m0, m1;
+    meta_decode(b0, &m0);
+    meta_decode(b1, &m1);
+    *sel = meta_select(r0 == RULE_OK, &m0, r1 == RULE_OK, &m1);
+    if (*sel < 0)
+        return -1;
+    *m = *sel ? m1 : m0;
+    return meta_check_fields(m, ps, size);
+}
+
+/* The corruption error of meta page sel, which breaks a field rule
+ * against the page size and the file's size (its freelist field "none"
+ * when the freelist is not synced). */
+/*@ requires valid: \valid_read(m);
+    assigns cb_error_record;
+    ensures corrupt: \result == CBOLT_ERR_CORRUPT; */
+static int meta_corrupt(int sel, int rule, const meta *m, uint64_t size)
+{
+#define META_FIELDS "meta %d (txid %llu): page size %u, pgid %llu, root %llu, "
+    if (m->freelist == PGID_NO_FREELIST)
+        return cb_corrupt((uint64_t)sel, rule,
+                          META_FIELDS "freelist none, file %llu bytes", sel,
+                          (unsigned long long)m->txid, m->page_size,
+                          (unsigned long long)m->pgid,
+                          (unsigned long long)m->root,
+                          (unsigned long long)size);
+    return cb_corrupt((uint64_t)sel, rule,
+                      META_FIELDS "freelist %llu, file %llu bytes", sel,
+                      (unsigned long long)m->txid, m->page_size,
+                      (unsigned long long)m->pgid,
+                      (unsigned long long)m->root,
+                      (unsigned long long)m->freelist,
+                      (unsigned long long)size);
+#undef META_FIELDS
 }
 
 /* Finds the page size, reads both metas and keeps the one in force,
- * after meta_check_fields() against the file size. */
+ * after meta_check_fields() against the file size (meta_choose() writes
+ * it to st->meta only when one is valid; the open fails otherwise). */
+/*@ requires valid: \valid(st);
+    assigns st->page_size, st->meta, st->meta_page, cb_error_record;
+    // (MetaFieldsOk holds MetaPgidOk: 3 <= pgid, pgid * page_size <= size)
+    ensures accepted: \result == CBOLT_OK ==>
+      PageSizeOk(st->page_size) &&
+      MetaFieldsOk(&st->meta, st->page_size, size) &&
+      (st->meta_page == 0 || st->meta_page == 1); */
 static int load_meta(store *st, uint64_t size)
 {
     uint8_t b0[META_END] = {0}, b1[META_END] = {0};
-    meta m0, m1;
     uint64_t ps;
     int r0, r1, sel, rule, rc;
 
@@ -153,26 +324,14 @@ static int load_meta(store *st, uint64_t size)
     r1 = read_meta(st, ps, size, b1);
     if (r1 < 0)
         return io_error("read", st->path);
-    meta_decode(b0, &m0);
-    meta_decode(b1, &m1);
-    sel = meta_select(r0 == RULE_OK, &m0, r1 == RULE_OK, &m1);
-    if (sel < 0)
-        return no_meta(r0, st->path, size);
+    //@ assert accepted: PageSizeOk(ps);
     st->page_size = (uint32_t)ps;
-    st->meta = sel ? m1 : m0;
+    rule = meta_choose(size, st->page_size, r0, b0, r1, b1, &st->meta, &sel);
+    if (rule < 0)
+        return no_meta(r0, st->path, size);
     st->meta_page = sel;
-    rule = meta_check_fields(&st->meta, st->page_size, size);
-    char flbuf[24];
     if (rule != RULE_OK)
-        return cb_corrupt((uint64_t)sel, rule,
-                          "meta %d (txid %llu): page size %u, pgid %llu, "
-                          "root %llu, freelist %s, file %llu bytes",
-                          sel, (unsigned long long)st->meta.txid,
-                          st->meta.page_size,
-                          (unsigned long long)st->meta.pgid,
-                          (unsigned long long)st->meta.root,
-                          freelist_name(st->meta.freelist, flbuf),
-                          (unsigned long long)size);
+        return meta_corrupt(sel, rule, &st->meta, size);
     return CBOLT_OK;
 }
 
@@ -308,9 +467,14 @@ int store_open(store *st, const char *path, const cbolt_options *o)
     if ((rc = load_meta(st, size)) != CBOLT_OK)
         return rc;
     st->filesz = size;
-    st->datasz = st->read_only ? size : mmap_size(size, st->page_size);
-    if (!st->read_only && o->initial_mmap_size > st->datasz)
-        st->datasz = mmap_size(o->initial_mmap_size, st->page_size);
+    st->datasz = open_map_size(st->read_only, size, o->initial_mmap_size,
+                               st->page_size);
+    if (!st->datasz)
+        return cb_error(CBOLT_ERR_NOMEM, "%s: mmap too large (file %llu "
+                        "bytes, initial mapping %llu, the most is %llu)",
+                        st->path, (unsigned long long)size,
+                        (unsigned long long)o->initial_mmap_size,
+                        MAX_MAP_SIZE);
     if (!(st->map = map_new(st, st->datasz)))
         return cbolt_last_error()->code;
     if ((rc = lock_pages(st)) != CBOLT_OK)
@@ -622,88 +786,148 @@ static int settle_meta(store *st)
 
 void store_writes_begin(store *st)
 {
-    __atomic_add_fetch(&st->wepoch, 1, __ATOMIC_ACQ_REL); /* odd */
+    ADD_ACQ_REL(&st->wepoch, 1); /* odd */
 }
 
 void store_writes_end(store *st)
 {
-    __atomic_add_fetch(&st->wepoch, 1, __ATOMIC_ACQ_REL); /* even */
+    ADD_ACQ_REL(&st->wepoch, 1); /* even */
 }
 
 /* ---- the door ---- */
 
-/* The corruption error for page pgid breaking rule (page_locate()'s
- * rules, or page_validate()'s at element bad). */
-static int page_corrupt(const snap *s, uint64_t pgid, int rule, uint32_t bad)
+/* The corruption error for page pgid of the mapping at base (hwm pages
+ * of ps bytes) breaking rule (page_locate()'s rules, or page_validate()'s
+ * at element bad). */
+/*@ requires ps: PageHdrSize <= ps;
+    requires fits: hwm * ps <= SIZE_MAX;
+    requires valid_map: \valid_read(base + (0 .. hwm * ps - 1));
+    requires in_range: rule != RULE_PAGE_ID_RANGE ==> 2 <= pgid < hwm;
+    assigns cb_error_record;
+    ensures corrupt: \result == CBOLT_ERR_CORRUPT; */
+static int page_corrupt(const uint8_t *base, uint64_t ps, uint64_t hwm,
+                        uint64_t pgid, int rule, uint32_t bad)
 {
     page_hdr h;
     if (rule == RULE_PAGE_ID_RANGE) /* pgid may lie past the map */
         return cb_corrupt(pgid, rule, "page id outside [2, %llu)",
-                          (unsigned long long)s->hwm);
-    page_header(s->map->base + pgid * s->ps, &h);
+                          (unsigned long long)hwm);
+    //@ assert header: pgid * ps + PageHdrSize <= hwm * ps;
+    page_header(base + pgid * ps, &h);
     if (rule == RULE_PAGE_ID_MISMATCH)
         return cb_corrupt(pgid, rule, "header says page %llu",
                           (unsigned long long)h.id);
     if (rule == RULE_PAGE_FILE_RANGE)
         return cb_corrupt(pgid, rule,
                           "overflow %u runs past the high-water mark %llu",
-                          h.overflow, (unsigned long long)s->hwm);
+                          h.overflow, (unsigned long long)hwm);
     return cb_corrupt(pgid, rule, "element %u", bad);
 }
 
+/* The view of page pgid of the mapping at base, whose run of len bytes
+ * was found well formed before (its mark). */
+/*@ requires fits: pgid * ps + len <= SIZE_MAX;
+    requires valid_run: \valid_read(base + (0 .. pgid * ps + len - 1));
+    requires len: len == PageRunLen((uint8_t *)base, ps, pgid);
+    requires marked: MarkSays((uint8_t *)base, ps, pgid);
+    requires valid_out: \valid(pv);
+    requires separated: \separated(pv, base + (0 .. pgid * ps + len - 1));
+    assigns *pv;
+    ensures view: pv->data == PageAt((uint8_t *)base, ps, pgid) &&
+      pv->len == len && pv->id == pgid &&
+      PageViewWellFormed(pv, PV_BRANCH | PV_LEAF); */
+static void marked_view(const uint8_t *base, uint64_t ps, uint64_t pgid,
+                        size_t len, page_view *pv)
+{
+    page_hdr h;
+    //@ assert nonneg: 0 <= pgid * ps;
+    //@ assert header: PageHdrSize <= len;
+    //@ assert run: \valid_read(base + pgid * ps + (0 .. len - 1));
+    /*@ assert elems: ElemsInBounds(PageAt((uint8_t *)base, ps, pgid), len,
+                                    PageCount(PageAt((uint8_t *)base, ps, pgid))); */
+    page_header(base + pgid * ps, &h);
+    pv->data = base + pgid * ps;
+    pv->len = len;
+    pv->id = pgid;
+    pv->flags = h.flags;
+    pv->count = h.count;
+    //@ assert in_bounds: PageViewInBounds(pv);
+}
+
+/* Marks page id of the mapping at base, found well formed while wepoch
+ * was e (base, ps and n, the mapping's pages, name the invariant kept). */
+/*@ requires valid: \valid(checked + (0 .. n - 1));
+    requires id: id < n;
+    requires marks: MarksValid(checked, (uint8_t *)base, n, ps, e);
+    requires says: MarkSays((uint8_t *)base, ps, id);
+    assigns checked[id];
+    ensures marks: MarksValid(checked, (uint8_t *)base, n, ps, e); */
+static void mark_page(uint32_t *checked, uint64_t n, const uint8_t *base,
+                      uint64_t ps, uint64_t id, uint32_t e)
+{
+    (void)n;
+    (void)base;
+    (void)ps;
+    STORE_RELAXED(&checked[id], e);
+}
+
+/* The mapping's fields are read once, before the page-read counter
+ * changes (the proof then needs no frame for them). */
 int snap_page(snap *s, uint64_t pgid, page_view *pv)
 {
     const uint8_t *base = s->map->base;
+    uint32_t *checked = s->map->checked;
+    uint64_t ps = s->ps, hwm = s->hwm, npages = s->map->npages;
     size_t len;
     uint32_t bad = 0, e;
     int rule;
 
-    rule = page_locate(base, s->ps, s->hwm, pgid, &len);
+    rule = page_locate(base, ps, hwm, pgid, &len);
     if (rule != RULE_OK)
-        return page_corrupt(s, pgid, rule, bad);
+        return page_corrupt(base, ps, hwm, pgid, rule, bad);
+    //@ assert in_file: PageRunInFile((uint8_t *)base, ps, hwm, pgid);
+    //@ assert run: pgid * ps + len <= hwm * ps;
     s->stats->page_read++;
-    e = __atomic_load_n(&s->st->wepoch, __ATOMIC_ACQUIRE);
-    if (!s->fresh && !(e & 1) &&
-        __atomic_load_n(&s->map->checked[pgid], __ATOMIC_RELAXED) == e) {
-        page_hdr h;
-        page_header(base + pgid * s->ps, &h);
-        pv->data = base + pgid * s->ps;
-        pv->len = len;
-        pv->id = pgid;
-        pv->flags = h.flags;
-        pv->count = h.count;
+    e = LOAD_ACQUIRE(&s->st->wepoch);
+    if (!s->fresh && !(e & 1) && LOAD_RELAXED(&checked[pgid]) == e) {
+        //@ assert marked: MarkSays((uint8_t *)base, ps, pgid);
+        marked_view(base, ps, pgid, len, pv);
         return CBOLT_OK;
     }
-    rule = page_read(base, s->ps, s->hwm, pgid, PV_BRANCH | PV_LEAF, pv, &bad);
+    rule = page_read(base, ps, hwm, pgid, PV_BRANCH | PV_LEAF, pv, &bad);
     if (rule != RULE_OK)
-        return page_corrupt(s, pgid, rule, bad);
-    /* the bytes read before the second look at wepoch (TSan has no
-     * fences; it checks the atomics themselves) */
-#ifndef __SANITIZE_THREAD__
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-#endif
-    if (!(e & 1) && __atomic_load_n(&s->st->wepoch, __ATOMIC_ACQUIRE) == e)
-        __atomic_store_n(&s->map->checked[pgid], e, __ATOMIC_RELAXED);
+        return page_corrupt(base, ps, hwm, pgid, rule, bad);
+    //@ assert says: MarkSays((uint8_t *)base, ps, pgid);
+    FENCE_ACQUIRE(); /* the bytes read before the second look at wepoch */
+    if (!(e & 1) && LOAD_ACQUIRE(&s->st->wepoch) == e)
+        mark_page(checked, npages, base, ps, pgid, e);
     return CBOLT_OK;
 }
 
 int snap_page_run(snap *s, uint64_t pgid, page_hdr *h, const uint8_t **data)
 {
-    if (pgid < 2 || pgid >= s->hwm)
+    const uint8_t *base = s->map->base;
+    uint64_t ps = s->ps, hwm = s->hwm;
+    if (pgid < 2 || pgid >= hwm)
         return cb_corrupt(pgid, RULE_PAGE_ID_RANGE,
                           "page id outside [2, %llu)",
-                          (unsigned long long)s->hwm);
-    *data = s->map->base + pgid * s->ps;
-    page_header(*data, h);
-    if (h->overflow >= s->hwm - pgid)
+                          (unsigned long long)hwm);
+    //@ assert inside: pgid * ps + ps <= hwm * ps;
+    *data = base + pgid * ps;
+    page_header(base + pgid * ps, h);
+    if (h->overflow >= hwm - pgid)
         return cb_corrupt(pgid, RULE_PAGE_FILE_RANGE,
                           "overflow %u runs past the high-water mark %llu",
-                          h->overflow, (unsigned long long)s->hwm);
+                          h->overflow, (unsigned long long)hwm);
+    //@ assert run: (h->overflow + 1) * ps <= (hwm - pgid) * ps;
     return CBOLT_OK;
 }
 
 void snap_meta_page(snap *s, uint64_t i, page_hdr *h, const uint8_t **data)
 {
-    *data = s->map->base + i * s->ps;
-    page_header(*data, h);
+    const uint8_t *base = s->map->base;
+    uint64_t ps = s->ps;
+    //@ assert inside: i * ps + ps <= 2 * ps;
+    *data = base + i * ps;
+    page_header(base + i * ps, h);
 }

@@ -107,6 +107,10 @@ typedef struct snap {
     cbolt_tx_stats *stats;
 } snap;
 
+#ifdef __FRAMAC__
+#include "../spec/store.acsl"
+#endif
+
 /* Opens the file, takes its lock, writes a new database into an empty
  * file (read-write), finds the page size and the meta in force, and maps
  * the file. On failure st holds nothing (store_close() is still safe). */
@@ -170,12 +174,79 @@ void store_writes_end(store *st);
  * validation done once per mapping (map->checked). CBOLT_OK with *pv a
  * well-formed view (PageWellFormedAt for the snapshot), or
  * CBOLT_ERR_CORRUPT naming the page and the rule. */
+/*@ requires snap: SnapOk(s);
+    requires marks: MarksValid(s->map->checked, (uint8_t *)s->map->base,
+                               s->map->npages, s->ps, s->st->wepoch);
+    requires stats: \valid(s->stats) && s->stats->page_read < UINT64_MAX;
+    requires valid_out: \valid(pv);
+    requires separated: \separated(pv, s->stats, s, s->map, &s->st->wepoch,
+                                   s->map->checked + (0 .. s->map->npages - 1),
+                                   s->map->base + (0 .. s->map->len - 1));
+    assigns *pv, s->stats->page_read, cb_error_record,
+            s->map->checked[0 .. s->map->npages - 1];
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
+    // (s, its mapping and wepoch are not assigned: their fields are named
+    // as they were on entry, which spares the proof their frame)
+    ensures ok_iff: \result == CBOLT_OK <==>
+      PageWellFormedAt(\old((uint8_t *)s->map->base), \old(s->ps),
+                       \old(s->hwm), pgid, PV_BRANCH | PV_LEAF);
+    ensures view: \result == CBOLT_OK ==>
+      pv->data == PageAt(\old((uint8_t *)s->map->base), \old(s->ps), pgid) &&
+      pv->len == PageRunLen(\old((uint8_t *)s->map->base), \old(s->ps), pgid) &&
+      pv->id == pgid && PageViewWellFormed(pv, PV_BRANCH | PV_LEAF);
+    ensures marks: MarksValid(\old(s->map->checked),
+                              \old((uint8_t *)s->map->base),
+                              \old(s->map->npages), \old(s->ps),
+                              \old(s->st->wepoch)); */
 int snap_page(snap *s, uint64_t pgid, page_view *pv);
 /* The header of page pgid of the snapshot, whatever its type, after the
  * rules page-id-range and page-file-range (its run ends below the
  * high-water mark); *data is its first byte. */
+/*@ requires snap: SnapMapped(s);
+    requires valid_out: \valid(h) && \valid(data);
+    requires separated: \separated(h, data, s, s->map,
+                          s->map->base + (0 .. s->hwm * s->ps - 1));
+    assigns *h, *data, cb_error_record;
+    behavior id_range:
+      assumes !(2 <= pgid < s->hwm);
+      ensures \result == CBOLT_ERR_CORRUPT;
+    behavior file_range:
+      assumes 2 <= pgid < s->hwm;
+      assumes PageOverflow(PageAt((uint8_t *)s->map->base, s->ps, pgid)) >=
+              s->hwm - pgid;
+      ensures \result == CBOLT_ERR_CORRUPT;
+    behavior ok:
+      assumes 2 <= pgid < s->hwm;
+      assumes PageOverflow(PageAt((uint8_t *)s->map->base, s->ps, pgid)) <
+              s->hwm - pgid;
+      ensures \result == CBOLT_OK;
+      // (named as on entry: s and its mapping are not assigned)
+      ensures data: *data == PageAt(\old((uint8_t *)s->map->base),
+                                    \old(s->ps), pgid);
+      ensures id: h->id == LD64(*data + PageOffId);
+      ensures flags: h->flags == LD16(*data + PageOffFlags);
+      ensures count: h->count == LD16(*data + PageOffCount);
+      ensures overflow: h->overflow == LD32(*data + PageOffOverflow);
+      ensures run: pgid * \old(s->ps) + (h->overflow + 1) * \old(s->ps) <=
+                   \old(s->hwm) * \old(s->ps);
+      ensures readable:
+        \valid_read(*data + (0 .. (h->overflow + 1) * \old(s->ps) - 1));
+    complete behaviors;
+    disjoint behaviors; */
 int snap_page_run(snap *s, uint64_t pgid, page_hdr *h, const uint8_t **data);
 /* The header of meta page i (0 or 1) as the mapping shows it now. */
+/*@ requires snap: SnapMapped(s);
+    requires meta_page: i <= 1;
+    requires valid_out: \valid(h) && \valid(data);
+    requires separated: \separated(h, data, s, s->map,
+                          s->map->base + (0 .. s->hwm * s->ps - 1));
+    assigns *h, *data;
+    ensures data: *data == \old(s->map->base) + i * \old(s->ps);
+    ensures id: h->id == LD64(*data + PageOffId);
+    ensures flags: h->flags == LD16(*data + PageOffFlags);
+    ensures count: h->count == LD16(*data + PageOffCount);
+    ensures overflow: h->overflow == LD32(*data + PageOffOverflow);
+    ensures readable: \valid_read(*data + (0 .. \old(s->ps) - 1)); */
 void snap_meta_page(snap *s, uint64_t i, page_hdr *h, const uint8_t **data);
 
 #endif

@@ -876,6 +876,35 @@ TEST(files_of_every_size_in_memory)
     cbolt_memvfs_free(vfs);
 }
 
+/* bbolt's mmapSize rounds up to a whole GiB: a read-write open asked for
+ * an initial mapping past 2^64 - 1 GiB (found by the store proof) wrapped
+ * to a mapping of 0 bytes, with one mark for all the pages it then read
+ * (a heap overflow in memory, a failed mmap on disk). Past bbolt's
+ * maxMapSize (2^48 - 1) the open fails cleanly, as bbolt's does. */
+TEST(initial_mmap_size_past_the_largest_mapping)
+{
+    static const uint64_t sizes[] = {UINT64_MAX, UINT64_MAX - (1ull << 29),
+                                     (1ull << 48)};
+    cbolt_vfs *vfs = cbolt_memvfs_new();
+    size_t i;
+    for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        cbolt_options o;
+        cbolt_db *db = NULL;
+        int rc;
+        CHECK_EQ(cbolt_memvfs_set(vfs, "h.db", NULL, 0), CBOLT_OK);
+        memset(&o, 0, sizeof o);
+        o.vfs = vfs;
+        o.initial_mmap_size = sizes[i];
+        rc = cbolt_open("h.db", &o, &db);
+        CHECK(rc != CBOLT_OK);
+        if (rc == CBOLT_OK) {
+            CHECK_EQ(check_db(db), 0);
+            cbolt_close(db);
+        }
+    }
+    cbolt_memvfs_free(vfs);
+}
+
 /* ---- the writer's own thread ---- */
 
 static int begin_again(cbolt_tx *tx, void *arg)
@@ -1131,6 +1160,7 @@ int main(void)
     RUN(two_buckets_one_root);
     RUN(files_of_every_size_on_disk);
     RUN(files_of_every_size_in_memory);
+    RUN(initial_mmap_size_past_the_largest_mapping);
     RUN(write_begin_on_the_writers_thread);
     RUN(torn_meta_is_a_note);
     RUN(page_of_more_than_65535_elements);

@@ -26,11 +26,17 @@
 #define CB_INVARIANT(e) ((void)0)
 #endif
 
-/* Records an error for cbolt_last_error() and returns code. */
+/* Records an error for cbolt_last_error() and returns code. (The
+ * contracts below are assumed by the proof of cursor.c, proofs/README.md:
+ * the record is the calling thread's, private to error.c.) */
+/*@ assigns \nothing;
+    ensures code: \result == code; */
 int cb_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Records a corruption of page pgid against rule and returns
  * CBOLT_ERR_CORRUPT. */
+/*@ assigns \nothing;
+    ensures code: \result == CBOLT_ERR_CORRUPT; */
 int cb_corrupt(uint64_t pgid, int rule, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The short name of a rule ("key-order"), "unknown-rule" out of range. */

@@ -89,6 +89,7 @@ PAGE_UNPROVED=page_encode
 CURSOR_FCTS=cursor_init,top,ref_count,ref_is_leaf,ref_key,ref_child
 CURSOR_FCTS=$CURSOR_FCTS,ref_lower_bound,child_in_range,leaf_item
 CURSOR_FCTS=$CURSOR_FCTS,cursor_on_item,cursor_at,cursor_item,cursor_leaf_id
+CURSOR_FCTS=$CURSOR_FCTS,usable,emit
 
 # --- the frama-c runs -----------------------------------------------------
 # One line per run: module, run name, then the arguments (file first).

@@ -446,6 +446,11 @@ int cursor_node(cbolt_cursor *c, node **out)
 /* ---- public interface ---- */
 
 /* A cursor can move unless its transaction failed part-way. */
+/*@ requires valid: c != \null ==> \valid_read(c) && \valid_read(c->t) &&
+                                    \valid_read(c->t->s);
+    assigns \nothing;
+    ensures null: c == \null ==> \result == CBOLT_ERR_INVALID_ARG;
+    ensures ok: \result == CBOLT_OK <==> c != \null && c->t->s->failed == 0; */
 static int usable(const cbolt_cursor *c)
 {
     if (!c)
@@ -457,6 +462,17 @@ static int usable(const cbolt_cursor *c)
 }
 
 /* Hands out the item under the cursor (after a raw move returned rc). */
+/*@ requires cursor: rc == CBOLT_OK ==>
+      CursorOk(c) && OnItem(c) && RefIsLeaf(Top(c));
+    requires valid_out: (key == \null || \valid(key)) &&
+                        (klen == \null || \valid(klen)) &&
+                        (val == \null || \valid(val)) &&
+                        (vlen == \null || \valid(vlen)) &&
+                        (is_bucket == \null || \valid(is_bucket));
+    assigns *key, *klen, *val, *vlen, *is_bucket;
+    ensures error: rc != CBOLT_OK ==> \result == rc;
+    ensures result: rc == CBOLT_OK ==>
+      \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT; */
 static int emit(cbolt_cursor *c, int rc, const void **key, size_t *klen,
                 const void **val, size_t *vlen, int *is_bucket)
 {

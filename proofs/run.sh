@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # proofs/run.sh - proves the ACSL contracts of page.c, meta.c,
-# freelist.c, split.c and store.c's page door and open path (and the
-# loads of format.h they use) with Frama-C WP.
+# freelist.c, split.c (and the loads of format.h they use), the merge of
+# alloc.c, store.c's page door and open path, and the read side of
+# cursor.c's accessors with Frama-C WP.
 #
 #   bash proofs/run.sh                 every module
 #   bash proofs/run.sh meta page       some modules (meta, freelist, page, split,
-#                                      store)
+#                                      alloc, store, cursor)
 #   WP_LANES=1 bash proofs/run.sh      one frama-c run at a time
 #   WP_CACHE=none bash proofs/run.sh   every goal proved from scratch
 #                                      (make proofs-scratch)
@@ -96,6 +97,12 @@ STORE_OPEN_FCTS=mmap_size,open_map_size,accept_page_size,meta_choose
 STORE_OPEN_FCTS=$STORE_OPEN_FCTS,read_meta,find_page_size,load_meta,io_error
 STORE_OPEN_FCTS=$STORE_OPEN_FCTS,too_small,no_meta,meta_corrupt
 STORE_LEMMAS=ElemsOkInBounds
+# The read side of cursor.c: the levels' accessors, the search, the
+# descent and the moves (proofs/README.md, "cursor").
+CURSOR_FCTS=cursor_init,top,ref_count,ref_is_leaf,ref_key,ref_child
+CURSOR_FCTS=$CURSOR_FCTS,ref_lower_bound,child_in_range,leaf_item
+CURSOR_FCTS=$CURSOR_FCTS,cursor_on_item,cursor_at,cursor_item,cursor_leaf_id
+CURSOR_FCTS=$CURSOR_FCTS,usable,emit
 
 # --- the frama-c runs -----------------------------------------------------
 # One line per run: module, run name, then the arguments (file first).
@@ -170,8 +177,11 @@ jobs_of() {
              "-wp-steps $Z3_STEPS"
         return 0
         ;;
+    cursor)
+        echo "cursor cursor src/cursor.c ${STRICT[*]} -wp-fct $CURSOR_FCTS"
+        ;;
     *)
-        echo "unknown module $1 (meta, freelist, page, split, alloc, store)" >&2
+        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor)" >&2
         return 2
         ;;
     esac
@@ -184,8 +194,8 @@ jobs_of() {
 # crept into the specifications.
 if grep -nE '\b(axiom|admit)\b' spec/*.acsl src/page.[ch] src/meta.[ch] \
         src/freelist.[ch] src/format.h src/split.[ch] src/alloc.[ch] \
-        src/store.[ch] src/mem.h src/error.h proofs/roundtrip.c \
-        proofs/pins.c; then
+        src/store.[ch] src/cursor.[ch] src/node.h src/mem.h src/error.h \
+        proofs/roundtrip.c proofs/pins.c; then
     echo "axiom or admit found in the specification" >&2
     exit 1
 fi
@@ -195,7 +205,7 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
     why3 config detect >/dev/null 2>&1
 
 mods=("$@")
-[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store)
+[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor)
 with_split=0
 for m in "${mods[@]}"; do [ "$m" = split ] && with_split=1; done
 all_jobs=()
@@ -213,7 +223,7 @@ cost() {
     page-keycmp) echo 60 ;; split) echo 200 ;; split-move) echo 250 ;;
     split-put) echo 300 ;; meta) echo 50 ;; freelist-release) echo 60 ;;
     split-lemmas) echo 60 ;; alloc) echo 120 ;; store) echo 150 ;;
-    store-open) echo 60 ;;
+    store-open) echo 60 ;; cursor) echo 120 ;;
     *) echo 20 ;;
     esac
 }

@@ -8,6 +8,11 @@
 #include "cursor.h"
 
 
+/*@ requires valid: \valid(c);
+    assigns c->t, c->mem, c->top, c->depth, c->stack;
+    ensures ok: CursorOk(c);
+    ensures fresh: c->depth == 0 && c->t == t && c->top == top &&
+                   c->mem == \null; */
 void cursor_init(cbolt_cursor *c, ntree *t, int top)
 {
     c->t = t;
@@ -45,22 +50,40 @@ static int room(cbolt_cursor *c)
     return CBOLT_OK;
 }
 
+/*@ requires valid: \valid_read(c);
+    requires positioned: c->depth > 0;
+    assigns \nothing;
+    ensures top: \result == Top(c); */
 static cursor_ref *top(cbolt_cursor *c)
 {
     return &c->stack[c->depth - 1];
 }
 
 /* Accessors over a level that is a page or a node. */
+/*@ requires readable: RefReadable(r);
+    assigns \nothing;
+    ensures count: \result == RefCount(r); */
 static uint32_t ref_count(const cursor_ref *r)
 {
     return r->node ? r->node->n : r->page.count;
 }
 
+/*@ requires readable: RefReadable(r);
+    assigns \nothing;
+    ensures leaf: \result != 0 <==> RefIsLeaf(r); */
 static int ref_is_leaf(const cursor_ref *r)
 {
     return r->node ? r->node->is_leaf : page_is_leaf(&r->page);
 }
 
+/*@ requires level: RefOk(r);
+    requires index: i < RefCount(r);
+    requires valid_out: \valid(k) && \valid(klen);
+    requires separated: \separated(k, klen, r) &&
+      (r->node != \null ==>
+         \separated(k, klen, r->node, r->node->inodes + (0 .. r->node->n - 1)));
+    assigns *k, *klen;
+    ensures readable: \valid_read(*k + (0 .. *klen - 1)); */
 static void ref_key(const cursor_ref *r, uint32_t i, const uint8_t **k,
                     uint32_t *klen)
 {
@@ -72,12 +95,22 @@ static void ref_key(const cursor_ref *r, uint32_t i, const uint8_t **k,
     }
 }
 
+/*@ requires level: RefOk(r);
+    requires index: i < RefCount(r);
+    assigns \nothing; */
 static uint64_t ref_child(const cursor_ref *r, uint32_t i)
 {
     return r->node ? r->node->inodes[i].pgid : page_branch_child(&r->page, i);
 }
 
 /* The one search (page.c) over the level's page or node. */
+/*@ requires level: RefOk(r);
+    requires valid_key: \valid_read(key + (0 .. klen - 1));
+    requires valid_out: \valid(exact);
+    requires separated: \separated(exact, r) &&
+                        (r->node != \null ==> \separated(exact, r->node));
+    assigns *exact;
+    ensures index: \result <= RefCount(r); */
 static uint32_t ref_lower_bound(const cursor_ref *r, const uint8_t *key,
                                 size_t klen, int *exact)
 {
@@ -109,6 +142,12 @@ static int push_root(cbolt_cursor *c)
 }
 
 /* Checks a child page's keys against [lo, hi). */
+/*@ requires page: PageLevelOk(pv);
+    requires lo: \valid_read(lo + (0 .. lolen - 1));
+    requires hi: hi != \null ==> \valid_read(hi + (0 .. hilen - 1));
+    assigns cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
+    ensures not_empty: \result == CBOLT_OK ==> pv->count > 0; */
 static int child_in_range(const page_view *pv, const uint8_t *lo,
                           uint32_t lolen, const uint8_t *hi, uint32_t hilen)
 {
@@ -177,6 +216,11 @@ static int to_leaf(cbolt_cursor *c, int at_last)
     return rc;
 }
 
+/*@ requires cursor: CursorOk(c);
+    requires positioned: c->depth > 0;
+    assigns \nothing;
+    ensures on_item: OnItem(c) ==> \result == CBOLT_OK;
+    ensures past_end: !OnItem(c) ==> \result == CBOLT_NOTFOUND; */
 static int leaf_item(cbolt_cursor *c)
 {
     cursor_ref *r = top(c);
@@ -317,12 +361,21 @@ int cursor_search(cbolt_cursor *c, const uint8_t *key, size_t klen)
     return rc;
 }
 
+/*@ requires cursor: CursorOk(c);
+    assigns \nothing;
+    ensures on_item: \result != 0 <==> OnItem(c); */
 int cursor_on_item(const cbolt_cursor *c)
 {
     return c->depth > 0 &&
            c->stack[c->depth - 1].index < ref_count(&c->stack[c->depth - 1]);
 }
 
+/*@ requires cursor: CursorOk(c);
+    requires at_leaf: AtLeaf(c);
+    requires valid_key: \valid_read(key + (0 .. klen - 1));
+    requires valid_out: \valid(flags);
+    requires separated: c->depth > 0 ==> \separated(flags, Top(c));
+    assigns *flags; */
 int cursor_at(const cbolt_cursor *c, const uint8_t *key, size_t klen,
               uint32_t *flags)
 {
@@ -338,6 +391,14 @@ int cursor_at(const cbolt_cursor *c, const uint8_t *key, size_t klen,
     return key_cmp(k, kl, key, klen) == 0;
 }
 
+/*@ requires cursor: CursorOk(c);
+    requires on_item: OnItem(c);
+    requires leaf: RefIsLeaf(Top(c));
+    requires valid_out: \valid(k) && \valid(klen) && \valid(v) &&
+                        \valid(vlen) && \valid(flags);
+    requires separated: \separated(k, klen, v, vlen, flags, Top(c));
+    assigns *k, *klen, *v, *vlen, *flags;
+    ensures key_readable: \valid_read(*k + (0 .. *klen - 1)); */
 void cursor_item(const cbolt_cursor *c, const uint8_t **k, uint32_t *klen,
                  const uint8_t **v, uint32_t *vlen, uint32_t *flags)
 {
@@ -354,6 +415,9 @@ void cursor_item(const cbolt_cursor *c, const uint8_t **k, uint32_t *klen,
     page_leaf_item(&r->page, r->index, k, klen, v, vlen, flags);
 }
 
+/*@ requires cursor: CursorOk(c);
+    requires positioned: c->depth > 0;
+    assigns \nothing; */
 uint64_t cursor_leaf_id(const cbolt_cursor *c)
 {
     const cursor_ref *r = &c->stack[c->depth - 1];
@@ -382,6 +446,11 @@ int cursor_node(cbolt_cursor *c, node **out)
 /* ---- public interface ---- */
 
 /* A cursor can move unless its transaction failed part-way. */
+/*@ requires valid: c != \null ==> \valid_read(c) && \valid_read(c->t) &&
+                                    \valid_read(c->t->s);
+    assigns cb_error_record;
+    ensures null: c == \null ==> \result == CBOLT_ERR_INVALID_ARG;
+    ensures ok: \result == CBOLT_OK <==> c != \null && c->t->s->failed == 0; */
 static int usable(const cbolt_cursor *c)
 {
     if (!c)
@@ -393,6 +462,17 @@ static int usable(const cbolt_cursor *c)
 }
 
 /* Hands out the item under the cursor (after a raw move returned rc). */
+/*@ requires cursor: rc == CBOLT_OK ==>
+      CursorOk(c) && OnItem(c) && RefIsLeaf(Top(c));
+    requires valid_out: (key == \null || \valid(key)) &&
+                        (klen == \null || \valid(klen)) &&
+                        (val == \null || \valid(val)) &&
+                        (vlen == \null || \valid(vlen)) &&
+                        (is_bucket == \null || \valid(is_bucket));
+    assigns *key, *klen, *val, *vlen, *is_bucket, cb_error_record;
+    ensures error: rc != CBOLT_OK ==> \result == rc;
+    ensures result: rc == CBOLT_OK ==>
+      \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT; */
 static int emit(cbolt_cursor *c, int rc, const void **key, size_t *klen,
                 const void **val, size_t *vlen, int *is_bucket)
 {

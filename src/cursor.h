@@ -47,6 +47,10 @@ struct cbolt_cursor {
     cursor_ref inline_stack[CURSOR_INLINE_DEPTH];
 };
 
+#ifdef __FRAMAC__
+#include "../spec/cursor.acsl"
+#endif
+
 /* A fresh, unpositioned cursor over t (never copy a cursor: its stack
  * may point into itself). */
 void cursor_init(cbolt_cursor *c, ntree *t, int top);

@@ -1175,6 +1175,10 @@ static void scan_stderr(const char *path, runres_t *r)
     close(fd);
 }
 
+/* SIGCHLD, blocked in this process (main) so that the wait for a child
+ * sleeps until the child ends (sigtimedwait) instead of polling. */
+static sigset_t g_chld;
+
 static void run_tool(const char *tool, const char *cmd, const char *file, double timeout, runres_t *r)
 {
     memset(r, 0, sizeof *r);
@@ -1185,6 +1189,7 @@ static void run_tool(const char *tool, const char *cmd, const char *file, double
     }
     if (pid == 0) {
         setpgid(0, 0);
+        sigprocmask(SIG_UNBLOCK, &g_chld, NULL);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
@@ -1214,7 +1219,6 @@ static void run_tool(const char *tool, const char *cmd, const char *file, double
     setpgid(pid, pid);
     g_child = pid;
     double t0 = now_s();
-    long delay_us = 500;
     int st = 0;
     for (;;) {
         pid_t w = waitpid(pid, &st, WNOHANG);
@@ -1231,9 +1235,15 @@ static void run_tool(const char *tool, const char *cmd, const char *file, double
             r->timeout = 1;
             break;
         }
-        struct timespec ts = {0, delay_us * 1000};
-        nanosleep(&ts, NULL);
-        if (delay_us < 20000) delay_us *= 2;
+        /* until a child ends (a SIGCHLD pending from an earlier child
+         * only makes one more turn) or the time is up */
+        double left = timeout - (now_s() - t0);
+        struct timespec ts;
+        if (left > 1) left = 1;
+        if (left < 0.001) left = 0.001;
+        ts.tv_sec = (time_t)left;
+        ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+        sigtimedwait(&g_chld, NULL, &ts);
     }
     /* reap anything the child left behind in its own process group */
     kill(-pid, SIGKILL);
@@ -1412,6 +1422,9 @@ int main(int argc, char **argv)
     const char *keep = NULL, *only = NULL;
     int dry = 0, strict = 0, verbose = 0;
     int ai = 1;
+    sigemptyset(&g_chld);
+    sigaddset(&g_chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &g_chld, NULL);
     for (; ai < argc; ai++) {
         const char *a = argv[ai];
         if (a[0] != '-' || !a[1]) break;

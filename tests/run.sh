@@ -38,7 +38,8 @@ tally() {
 
 # Each stage's line ends the one before with its wall and CPU seconds
 # (user + system of every process the stage waited for, from `times`):
-# where a slow or loaded machine spends the run.
+# where a slow or loaded machine spends the run. The proofs, which run in
+# the background, count in the stage during which they end.
 # (`times` in this shell itself: a subshell's children times start at 0)
 cpu_s() { times >"$B/.times"; awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) {
     split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }' "$B/.times"; }

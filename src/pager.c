@@ -1,7 +1,6 @@
 /*
  * pager.c - the pages of a write transaction (see pager.h).
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "freelist.h"
@@ -132,12 +131,6 @@ int pager_write_freelist(pager *pg)
     return CBOLT_OK;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 #define WRITE_CHUNK (1u << 20) /* contiguous pages are written together */
 
 static const uint8_t *dirty_page(pager *pg, uint64_t id)
@@ -158,7 +151,7 @@ static uint64_t *sorted_ids(pager *pg, size_t *n)
     for (i = 0; i < pg->dirty.cap; i++)
         if (pg->dirty.keys[i] >= 2)
             ids[(*n)++] = pg->dirty.keys[i];
-    qsort(ids, *n, sizeof *ids, cmp_u64);
+    cb_sort_u64(ids, *n);
     return ids;
 }
 

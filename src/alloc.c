@@ -182,13 +182,7 @@ int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
  * is there twice or is also free (alloc.h's invariant "free and pending
  * ids are disjoint" broken; ids_merge() checks the second). The free
  * array itself is not changed. */
-/*@ requires valid_f: \valid(f);
-    requires free_ids: FreeIds(f);
-    requires size: f->n + k <= SIZE_MAX;
-    requires valid: \valid(m + (0 .. k - 1)) &&
-                    \valid(out + (0 .. f->n + k - 1));
-    requires apart: \separated(m + (0 .. k - 1), out + (0 .. f->n + k - 1),
-                               f->ids + (0 .. f->n - 1), f);
+/*@ requires args: MergeArgs(f, m, k, out);
     assigns m[0 .. k - 1], out[0 .. f->n + k - 1], cb_error_record;
     ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
     ensures merged: \result == CBOLT_OK ==>
@@ -226,13 +220,7 @@ static int sorted_merge(const fl *f, uint64_t *m, size_t k, uint64_t *out)
  * out (room for f->n + k ids, allocated by the caller before it changed
  * anything, so that a merge cannot fail half-way for want of memory).
  * On a shared id the free array is left as it was. */
-/*@ requires valid_f: \valid(f);
-    requires free_ids: FreeIds(f);
-    requires size: f->n + k <= SIZE_MAX;
-    requires valid: \valid(m + (0 .. k - 1)) &&
-                    \valid(out + (0 .. f->n + k - 1));
-    requires apart: \separated(m + (0 .. k - 1), out + (0 .. f->n + k - 1),
-                               f->ids + (0 .. f->n - 1), f);
+/*@ requires args: MergeArgs(f, m, k, out);
     assigns f->ids, f->base, f->n, f->cap, m[0 .. k - 1],
             out[0 .. f->n + k - 1], cb_error_record;
     ensures free_ids: FreeIds(f);

@@ -14,22 +14,25 @@
 
 /* Bytes p[i .. i+3] as a big-endian number. The helpers take a base and
  * an index, not p + i, so that the proof's terms are p[i + k], the very
- * terms key_cmp()'s loops speak of. */
+ * terms key_cmp()'s loops speak of. The body reads through q = p + i:
+ * GCC 12 makes one load and a byte swap of q[0 .. 3], but four byte
+ * loads, shifts and adds of p[i], p[i + 1], ... (objdump of page.o). */
 /*@ requires valid: \valid_read(p + (i .. i + 3));
     requires index: i <= SIZE_MAX - 4;
     assigns \nothing;
     ensures value: \result == LD32BE(p, i); */
 static inline uint32_t ld32be(const uint8_t *p, size_t i)
 {
-    return ((uint32_t)p[i] << 24) + ((uint32_t)p[i + 1] << 16) +
-           ((uint32_t)p[i + 2] << 8) + (uint32_t)p[i + 3];
+    const uint8_t *q = p + i;
+    return ((uint32_t)q[0] << 24) + ((uint32_t)q[1] << 16) +
+           ((uint32_t)q[2] << 8) + (uint32_t)q[3];
 }
 
 /* Bytes p[i .. i+7] as a big-endian number: comparing two such numbers
  * orders the bytes as the keys' order does (spec/key.acsl, lemmas
  * Ld64beLess and Ld64beSame). Two halves, as ld64() in format.h, so that
  * no shift is wider than the 32 bits of the Lsl* lemmas; the compiler
- * still makes one load and a byte swap of it. */
+ * makes two loads and two byte swaps of it. */
 /*@ requires valid: \valid_read(p + (i .. i + 7));
     requires index: i <= SIZE_MAX - 8;
     assigns \nothing;

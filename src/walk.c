@@ -64,12 +64,22 @@ static void callee_problem(walker *w)
 int walk_mark(walker *w, uint64_t pgid, uint64_t ovf)
 {
     uint64_t i;
+    /*@ loop invariant range: 0 <= i <= ovf + 1;
+        loop invariant none: NoneMarked(w->reach, pgid, pgid + i - 1);
+        loop assigns i;
+        loop variant ovf + 1 - i; */
     for (i = 0; i <= ovf; i++) {
         if (w->reach[pgid + i]) {
             walk_problem(w, pgid + i, RULE_PAGE_DOUBLE, "referenced twice");
             return 0;
         }
     }
+    //@ for double: assert \false;
+    /*@ loop invariant range: 0 <= i <= ovf + 1;
+        loop invariant marked: AllMarked(w->reach, pgid, pgid + i - 1);
+        loop assigns i, w->reach[pgid .. pgid + ovf], w->stop,
+                     walk_visitor_state, walk_last_pgid, walk_last_rule;
+        loop variant ovf + 1 - i; */
     for (i = 0; i <= ovf; i++) {
         w->reach[pgid + i] = 1;
         if (w->freed && w->freed[pgid + i])

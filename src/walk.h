@@ -55,13 +55,43 @@ typedef struct walker {
     uint64_t depth_max;      /* deepest prefix + own depth seen */
 } walker;
 
+#ifdef __FRAMAC__
+#include "../spec/walk.acsl"
+#endif
+
 int walk_init(walker *w, snap *s, const walk_visitor *v);
 void walk_free(walker *w);
-/* Reports a problem to the visitor (formatting msg). */
+/* Reports a problem to the visitor (formatting msg). Assumed, not proved
+ * (variadic: vsnprintf, and the visitor through a function pointer):
+ * the visitor changes its own state only (proofs/README.md, "walk"). */
+/*@ requires valid: \valid(w);
+    assigns w->stop, walk_visitor_state, walk_last_pgid, walk_last_rule;
+    ensures reported: walk_last_pgid == pgid && walk_last_rule == rule; */
 void walk_problem(walker *w, uint64_t pgid, int rule, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Marks pages pgid .. pgid + ovf reached; 0 (and a page-double problem)
- * when one of them already was. */
+ * when one of them already was. The run is below the high-water mark
+ * (its callers took it from snap_page_run). */
+/*@ requires walker: WalkerMarks(w);
+    requires run: pgid < w->s->hwm && ovf < w->s->hwm - pgid;
+    assigns w->reach[pgid .. pgid + ovf], w->stop, walk_visitor_state,
+            walk_last_pgid, walk_last_rule;
+    behavior double:
+      assumes \exists integer k; pgid <= k <= pgid + ovf && w->reach[k] != 0;
+      ensures result: \result == 0;
+      ensures reported: walk_last_rule == RULE_PAGE_DOUBLE &&
+        pgid <= walk_last_pgid <= pgid + ovf &&
+        w->reach[walk_last_pgid] != 0 &&
+        NoneMarked(w->reach, pgid, walk_last_pgid - 1);
+      // (the marks are unchanged: reported names them as on entry)
+      ensures unchanged: \forall integer k; pgid <= k <= pgid + ovf ==>
+        w->reach[k] == \old(w->reach[k]);
+    behavior fresh:
+      assumes NoneMarked(w->reach, pgid, pgid + ovf);
+      ensures result: \result == 1;
+      ensures marked: AllMarked(w->reach, pgid, pgid + ovf);
+    complete behaviors;
+    disjoint behaviors; */
 int walk_mark(walker *w, uint64_t pgid, uint64_t ovf);
 /* Walks start and every bucket below it. CBOLT_OK (problems went to the
  * visitor) or CBOLT_ERR_NOMEM. */

@@ -18,6 +18,42 @@ struct walk_frame {
     uint32_t hilen;
 };
 
+#ifdef __FRAMAC__
+/* What the proofs assume of the modules walk.c calls beyond the proved
+ * page, store and freelist contracts (proofs/README.md, "walk"): */
+/* the visitor problem callback (a function pointer, which WP does not
+ * follow): it changes only its own state, and is told pgid and rule; */
+/*@ assigns walk_visitor_state, walk_last_pgid, walk_last_rule;
+    ensures reported: walk_last_pgid == pgid && walk_last_rule == rule; */
+int walk_visit_problem(void *arg, uint64_t pgid, int rule, const char *msg);
+#define VISIT_PROBLEM(v, pgid, rule, msg) \
+    walk_visit_problem((v)->arg, (pgid), (rule), (msg))
+/* the last error of the thread (error.c, not proved): readable; */
+/*@ assigns \nothing;
+    ensures valid: \valid_read(\result); */
+const cbolt_error_info *cbolt_last_error(void);
+/*@ assigns \nothing; */
+int cb_last_rule(void);
+/*@ assigns \nothing; */
+const char *cb_last_detail(void);
+/* cb_malloc (mem.c, not proved) for n ids: WP's Typed model follows no
+ * cast of its void *, so a typed declaration: NULL or n writable ids in
+ * walk_ids_heap, the region the proofs give the blocks it hands out
+ * (apart from every object the walker had: a fresh block). */
+/*@ requires size: n * size <= SIZE_MAX;
+    assigns \nothing;
+    ensures valid: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&walk_ids_heap[0])); */
+uint64_t *walk_ids_malloc(size_t n, size_t size);
+#define IDS_MALLOC(n) walk_ids_malloc((n), sizeof(uint64_t))
+#else
+#define VISIT_PROBLEM(v, pgid, rule, msg) \
+    (v)->problem((v)->arg, (pgid), (rule), (msg))
+#define IDS_MALLOC(n) cb_malloc((n) * sizeof(uint64_t))
+#endif
+
+
 int walk_init(walker *w, snap *s, const walk_visitor *v)
 {
     memset(w, 0, sizeof *w);
@@ -54,10 +90,12 @@ void walk_problem(walker *w, uint64_t pgid, int rule, const char *fmt, ...)
 }
 
 /* Reports the corruption a callee recorded with cb_corrupt(). */
+/*@ requires valid: \valid(w) && \valid_read(w->v);
+    assigns w->stop, walk_visitor_state, walk_last_pgid, walk_last_rule; */
 static void callee_problem(walker *w)
 {
     const cbolt_error_info *e = cbolt_last_error();
-    if (w->v->problem(w->v->arg, e->pgid, cb_last_rule(), cb_last_detail()))
+    if (VISIT_PROBLEM(w->v, e->pgid, cb_last_rule(), cb_last_detail()))
         w->stop = 1;
 }
 
@@ -299,19 +337,27 @@ int walk_freelist(walker *w, uint8_t *freed)
         return CBOLT_OK;
     }
     walk_mark(w, id, h.overflow);
+    //@ assert nonneg: 0 <= id * w->s->ps;
+    //@ assert run: (h.overflow + 1) * w->s->ps <= w->s->hwm * w->s->ps;
+    //@ assert fits: w->s->hwm * w->s->ps <= SIZE_MAX;
+    //@ assert len: (h.overflow + 1) * w->s->ps <= SIZE_MAX;
+    //@ assert cast: (uint64_t)(h.overflow + 1) == h.overflow + 1;
     rule = freelist_header(p, (size_t)((h.overflow + 1ull) * w->s->ps), &n,
                            &off);
     if (rule != RULE_OK) {
         walk_problem(w, id, rule, "count does not fit the page");
         return CBOLT_OK;
     }
-    if (!(ids = cb_malloc((n ? n : 1) * sizeof *ids)))
+    if (!(ids = IDS_MALLOC(n ? n : 1)))
         return cb_error(CBOLT_ERR_NOMEM, "walk: out of memory");
     rule = freelist_decode(p, off, n, w->s->hwm, ids, &bad);
     if (rule != RULE_OK)
         walk_problem(w, id, rule, "id %llu at index %llu",
                      (unsigned long long)ids[bad], (unsigned long long)bad);
     else
+        /*@ loop invariant range: 0 <= i <= n;
+            loop assigns i, freed[2 .. w->s->hwm - 1];
+            loop variant n - i; */
         for (i = 0; i < n; i++)
             freed[ids[i]] = 1;
     cb_free(ids);

@@ -56,15 +56,23 @@ typedef struct walker {
 } walker;
 
 #ifdef __FRAMAC__
+/* The heap blocks walk_freelist allocates, as the proofs see them: one
+ * region apart from every other object (proofs/README.md, "walk"). */
+extern uint64_t walk_ids_heap[SIZE_MAX / 8];
 #include "../spec/walk.acsl"
 #endif
 
 int walk_init(walker *w, snap *s, const walk_visitor *v);
+/* Frees the walker's arrays (cb_free: assigns nothing, mem.h). */
+/*@ requires valid: \valid(w);
+    assigns w->reach, w->path, w->work;
+    ensures freed: w->reach == \null && w->path == \null &&
+                   w->work == \null; */
 void walk_free(walker *w);
 /* Reports a problem to the visitor (formatting msg). Assumed, not proved
  * (variadic: vsnprintf, and the visitor through a function pointer):
  * the visitor changes its own state only (proofs/README.md, "walk"). */
-/*@ requires valid: \valid(w);
+/*@ requires valid: \valid(w) && \valid_read(w->v);
     assigns w->stop, walk_visitor_state, walk_last_pgid, walk_last_rule;
     ensures reported: walk_last_pgid == pgid && walk_last_rule == rule; */
 void walk_problem(walker *w, uint64_t pgid, int rule, const char *fmt, ...)
@@ -101,6 +109,22 @@ void walk_root(const snap *s, walk_bucket *b);
 /* Checks the snapshot's freelist page (page-id-mismatch, page-type,
  * page-file-range, freelist rules), marks its run reached and sets
  * freed[id] for each id it lists. CBOLT_OK or CBOLT_ERR_NOMEM. */
+/*@ requires walker: WalkerMarks(w);
+    requires snap: SnapMapped(w->s);
+    requires freed: \valid(freed + (0 .. w->s->hwm - 1));
+    requires separated:
+      \separated(freed + (0 .. w->s->hwm - 1),
+                 w->reach + (0 .. w->s->hwm - 1), w, w->s, w->s->map,
+                 w->s->map->base + (0 .. w->s->hwm * w->s->ps - 1)) &&
+      \separated(w->reach + (0 .. w->s->hwm - 1), w->s->map,
+                 w->s->map->base + (0 .. w->s->hwm * w->s->ps - 1));
+    // (the ids block it allocates is fresh: apart from the snapshot)
+    requires fresh: \separated(walk_ids_heap + (0 .. SIZE_MAX / 8 - 1), w->s,
+      w->s->map->base + (0 .. w->s->hwm * w->s->ps - 1));
+    assigns freed[2 .. w->s->hwm - 1], w->reach[0 .. w->s->hwm - 1],
+            w->stop, walk_visitor_state, walk_last_pgid, walk_last_rule,
+            cb_error_record, walk_ids_heap[..];
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM; */
 int walk_freelist(walker *w, uint8_t *freed);
 
 /* The free page ids of a snapshot, sorted: the freelist page's, or when

@@ -106,7 +106,7 @@ CURSOR_FCTS=$CURSOR_FCTS,usable,emit
 # The bookkeeping of walk.c: the reach marks, the problems reported, the
 # freelist page's marks (proofs/README.md, "walk"); walk_problem
 # (variadic) is assumed, and the traversal is listed as not proved.
-WALK_FCTS=walk_mark,callee_problem,walk_free,walk_freelist
+WALK_FCTS=walk_mark,callee_problem,walk_free,walk_freelist,push_bucket
 
 # --- the frama-c runs -----------------------------------------------------
 # One line per run: module, run name, then the arguments (file first).

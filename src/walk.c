@@ -47,10 +47,21 @@ const char *cb_last_detail(void);
        \base_addr(\result) == \base_addr(&walk_ids_heap[0])); */
 uint64_t *walk_ids_malloc(size_t n, size_t size);
 #define IDS_MALLOC(n) walk_ids_malloc((n), sizeof(uint64_t))
+/* cb_realloc (mem.c, not proved) of the work list to n buckets: NULL
+ * (p unchanged), or n writable buckets in walk_work_heap, the region the
+ * proofs give the work list. */
+/*@ requires size: n <= WalkWorkMax;
+    assigns walk_work_heap[..];
+    ensures valid: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&walk_work_heap[0])); */
+walk_bucket *walk_work_realloc(walk_bucket *p, size_t n);
+#define WORK_REALLOC(p, n) walk_work_realloc((p), (n))
 #else
 #define VISIT_PROBLEM(v, pgid, rule, msg) \
     (v)->problem((v)->arg, (pgid), (rule), (msg))
 #define IDS_MALLOC(n) cb_malloc((n) * sizeof(uint64_t))
+#define WORK_REALLOC(p, n) cb_realloc((p), (n) * sizeof(walk_bucket))
 #endif
 
 
@@ -127,17 +138,34 @@ int walk_mark(walker *w, uint64_t pgid, uint64_t ovf)
     return 1;
 }
 
+/*@ requires work: WorkOk(w);
+    requires room: w->capwork <= WalkWorkMax / 2;
+    requires bucket: \valid_read(b) && \separated(b, w) &&
+                     \separated(b, walk_work_heap + (0 .. WalkWorkMax - 1));
+    assigns w->work, w->capwork, w->nwork, walk_work_heap[..],
+            cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures work: WorkOk(w);
+    ensures pushed: \result == CBOLT_OK ==>
+      w->nwork == \old(w->nwork) + 1 && w->capwork <= 2 * \old(w->capwork) + 64;
+    ensures nomem: \result != CBOLT_OK ==>
+      w->nwork == \old(w->nwork) && w->capwork == \old(w->capwork); */
 static int push_bucket(walker *w, const walk_bucket *b)
 {
     if (w->nwork == w->capwork) {
         size_t cap = w->capwork ? 2 * w->capwork : 64;
-        walk_bucket *n = cb_realloc(w->work, cap * sizeof *n);
+        walk_bucket *n = WORK_REALLOC(w->work, cap);
         if (!n)
             return cb_error(CBOLT_ERR_NOMEM, "walk: out of memory");
         w->work = n;
         w->capwork = cap;
     }
+    //@ assert room: WorkOk(w) && w->nwork < w->capwork;
+    //@ ghost walk_bucket *gwork = w->work;
+    //@ ghost size_t gcap = w->capwork;
+    //@ ghost size_t gn = w->nwork;
     w->work[w->nwork++] = *b;
+    //@ assert kept: w->work == gwork && w->capwork == gcap && w->nwork == gn + 1;
     return CBOLT_OK;
 }
 

@@ -59,6 +59,8 @@ typedef struct walker {
 /* The heap blocks walk_freelist allocates, as the proofs see them: one
  * region apart from every other object (proofs/README.md, "walk"). */
 extern uint64_t walk_ids_heap[SIZE_MAX / 8];
+/* The same for the work list push_bucket grows. */
+extern walk_bucket walk_work_heap[SIZE_MAX / 8 / sizeof(walk_bucket)];
 #include "../spec/walk.acsl"
 #endif
 

@@ -18,6 +18,53 @@ struct walk_frame {
     uint32_t hilen;
 };
 
+#ifdef __FRAMAC__
+/* What the proofs assume of the modules walk.c calls beyond the proved
+ * page, store and freelist contracts (proofs/README.md, "walk"): */
+/* the visitor problem callback (a function pointer, which WP does not
+ * follow): it changes only its own state, and is told pgid and rule; */
+/*@ assigns walk_visitor_state, walk_last_pgid, walk_last_rule;
+    ensures reported: walk_last_pgid == pgid && walk_last_rule == rule; */
+int walk_visit_problem(void *arg, uint64_t pgid, int rule, const char *msg);
+#define VISIT_PROBLEM(v, pgid, rule, msg) \
+    walk_visit_problem((v)->arg, (pgid), (rule), (msg))
+/* the last error of the thread (error.c, not proved): readable; */
+/*@ assigns \nothing;
+    ensures valid: \valid_read(\result); */
+const cbolt_error_info *cbolt_last_error(void);
+/*@ assigns \nothing; */
+int cb_last_rule(void);
+/*@ assigns \nothing; */
+const char *cb_last_detail(void);
+/* cb_malloc (mem.c, not proved) for n ids: WP's Typed model follows no
+ * cast of its void *, so a typed declaration: NULL or n writable ids in
+ * walk_ids_heap, the region the proofs give the blocks it hands out
+ * (apart from every object the walker had: a fresh block). */
+/*@ requires size: n * size <= SIZE_MAX;
+    assigns \nothing;
+    ensures valid: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&walk_ids_heap[0])); */
+uint64_t *walk_ids_malloc(size_t n, size_t size);
+#define IDS_MALLOC(n) walk_ids_malloc((n), sizeof(uint64_t))
+/* cb_realloc (mem.c, not proved) of the work list to n buckets: NULL
+ * (p unchanged), or n writable buckets in walk_work_heap, the region the
+ * proofs give the work list. */
+/*@ requires size: n <= WalkWorkMax;
+    assigns walk_work_heap[..];
+    ensures valid: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&walk_work_heap[0])); */
+walk_bucket *walk_work_realloc(walk_bucket *p, size_t n);
+#define WORK_REALLOC(p, n) walk_work_realloc((p), (n))
+#else
+#define VISIT_PROBLEM(v, pgid, rule, msg) \
+    (v)->problem((v)->arg, (pgid), (rule), (msg))
+#define IDS_MALLOC(n) cb_malloc((n) * sizeof(uint64_t))
+#define WORK_REALLOC(p, n) cb_realloc((p), (n) * sizeof(walk_bucket))
+#endif
+
+
 int walk_init(walker *w, snap *s, const walk_visitor *v)
 {
     memset(w, 0, sizeof *w);
@@ -54,22 +101,34 @@ void walk_problem(walker *w, uint64_t pgid, int rule, const char *fmt, ...)
 }
 
 /* Reports the corruption a callee recorded with cb_corrupt(). */
+/*@ requires valid: \valid(w) && \valid_read(w->v);
+    assigns w->stop, walk_visitor_state, walk_last_pgid, walk_last_rule; */
 static void callee_problem(walker *w)
 {
     const cbolt_error_info *e = cbolt_last_error();
-    if (w->v->problem(w->v->arg, e->pgid, cb_last_rule(), cb_last_detail()))
+    if (VISIT_PROBLEM(w->v, e->pgid, cb_last_rule(), cb_last_detail()))
         w->stop = 1;
 }
 
 int walk_mark(walker *w, uint64_t pgid, uint64_t ovf)
 {
     uint64_t i;
+    /*@ loop invariant range: 0 <= i <= ovf + 1;
+        loop invariant none: NoneMarked(w->reach, pgid, pgid + i - 1);
+        loop assigns i;
+        loop variant ovf + 1 - i; */
     for (i = 0; i <= ovf; i++) {
         if (w->reach[pgid + i]) {
             walk_problem(w, pgid + i, RULE_PAGE_DOUBLE, "referenced twice");
             return 0;
         }
     }
+    //@ for double: assert \false;
+    /*@ loop invariant range: 0 <= i <= ovf + 1;
+        loop invariant marked: AllMarked(w->reach, pgid, pgid + i - 1);
+        loop assigns i, w->reach[pgid .. pgid + ovf], w->stop,
+                     walk_visitor_state, walk_last_pgid, walk_last_rule;
+        loop variant ovf + 1 - i; */
     for (i = 0; i <= ovf; i++) {
         w->reach[pgid + i] = 1;
         if (w->freed && w->freed[pgid + i])
@@ -79,17 +138,34 @@ int walk_mark(walker *w, uint64_t pgid, uint64_t ovf)
     return 1;
 }
 
+/*@ requires work: WorkOk(w);
+    requires room: w->capwork <= WalkWorkMax / 2;
+    requires bucket: \valid_read(b) && \separated(b, w) &&
+                     \separated(b, walk_work_heap + (0 .. WalkWorkMax - 1));
+    assigns w->work, w->capwork, w->nwork, walk_work_heap[..],
+            cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures work: WorkOk(w);
+    ensures pushed: \result == CBOLT_OK ==>
+      w->nwork == \old(w->nwork) + 1 && w->capwork <= 2 * \old(w->capwork) + 64;
+    ensures nomem: \result != CBOLT_OK ==>
+      w->nwork == \old(w->nwork) && w->capwork == \old(w->capwork); */
 static int push_bucket(walker *w, const walk_bucket *b)
 {
     if (w->nwork == w->capwork) {
         size_t cap = w->capwork ? 2 * w->capwork : 64;
-        walk_bucket *n = cb_realloc(w->work, cap * sizeof *n);
+        walk_bucket *n = WORK_REALLOC(w->work, cap);
         if (!n)
             return cb_error(CBOLT_ERR_NOMEM, "walk: out of memory");
         w->work = n;
         w->capwork = cap;
     }
+    //@ assert room: WorkOk(w) && w->nwork < w->capwork;
+    //@ ghost walk_bucket *gwork = w->work;
+    //@ ghost size_t gcap = w->capwork;
+    //@ ghost size_t gn = w->nwork;
     w->work[w->nwork++] = *b;
+    //@ assert kept: w->work == gwork && w->capwork == gcap && w->nwork == gn + 1;
     return CBOLT_OK;
 }
 
@@ -289,19 +365,27 @@ int walk_freelist(walker *w, uint8_t *freed)
         return CBOLT_OK;
     }
     walk_mark(w, id, h.overflow);
+    //@ assert nonneg: 0 <= id * w->s->ps;
+    //@ assert run: (h.overflow + 1) * w->s->ps <= w->s->hwm * w->s->ps;
+    //@ assert fits: w->s->hwm * w->s->ps <= SIZE_MAX;
+    //@ assert len: (h.overflow + 1) * w->s->ps <= SIZE_MAX;
+    //@ assert cast: (uint64_t)(h.overflow + 1) == h.overflow + 1;
     rule = freelist_header(p, (size_t)((h.overflow + 1ull) * w->s->ps), &n,
                            &off);
     if (rule != RULE_OK) {
         walk_problem(w, id, rule, "count does not fit the page");
         return CBOLT_OK;
     }
-    if (!(ids = cb_malloc((n ? n : 1) * sizeof *ids)))
+    if (!(ids = IDS_MALLOC(n ? n : 1)))
         return cb_error(CBOLT_ERR_NOMEM, "walk: out of memory");
     rule = freelist_decode(p, off, n, w->s->hwm, ids, &bad);
     if (rule != RULE_OK)
         walk_problem(w, id, rule, "id %llu at index %llu",
                      (unsigned long long)ids[bad], (unsigned long long)bad);
     else
+        /*@ loop invariant range: 0 <= i <= n;
+            loop assigns i, freed[2 .. w->s->hwm - 1];
+            loop variant n - i; */
         for (i = 0; i < n; i++)
             freed[ids[i]] = 1;
     cb_free(ids);

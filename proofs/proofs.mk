@@ -6,7 +6,7 @@
 #                         table in build/proofs-coverage.md), and the
 #                         table of proofs/README.md rewritten from the run
 #   make proof-page       one module (also proof-meta, proof-freelist, proof-split,
-#                         proof-alloc, proof-store, proof-cursor)
+#                         proof-alloc, proof-store, proof-cursor, proof-u64map)
 #   make proofs-scratch   every goal proved by the provers, without the
 #                         committed cache of verdicts (proofs/cache/) that
 #                         the other targets replay
@@ -14,7 +14,8 @@
 # Fails unless every goal is proved. WP_STEPS, WP_LANES, WP_TIMEOUT and
 # WP_RUN_CAP tune it (proofs/README.md).
 .PHONY: proofs proofs-scratch proofs-cache proof-page proof-meta \
-        proof-freelist proof-split proof-alloc proof-store proof-cursor
+        proof-freelist proof-split proof-alloc proof-store proof-cursor \
+        proof-u64map
 proofs:
 	bash proofs/run.sh
 	python3 proofs/coverage.py --table build/proofs-coverage.md \
@@ -42,3 +43,5 @@ proof-store:
 	bash proofs/run.sh store
 proof-cursor:
 	bash proofs/run.sh cursor
+proof-u64map:
+	bash proofs/run.sh u64map

@@ -83,7 +83,7 @@ void u64map_clear(u64map *m)
     ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
     ensures ok: \result == CBOLT_OK ==> MapValid(m) && m->cap == cap &&
         m->live == \old(m->live) && m->used == m->live;
-    ensures unchanged: \result != CBOLT_OK ==>
+    ensures unchanged: \result != CBOLT_OK ==> MapValid(m) &&
         m->keys == \old(m->keys) && m->vals == \old(m->vals) &&
         m->cap == \old(m->cap) && m->used == \old(m->used) &&
         m->live == \old(m->live);
@@ -165,15 +165,29 @@ static int rehash(u64map *m, size_t cap)
 int u64map_put(u64map *m, uint64_t key, uint64_t val)
 {
     size_t s, tomb = SIZE_MAX;
+    //@ ghost size_t h;
     if ((m->used + 1) * 2 > m->cap) {
         size_t cap = 16;
-        //@ assert Pow2i(4) == 16;
-        /*@ loop invariant Pow2(cap) && 16 <= cap;
-            loop invariant cap <= 16 || cap < (m->live + 1) * 8;
-            loop assigns cap;
+        //@ ghost int k = 4;
+        /*@ ghost
+            /@ loop invariant 0 <= h <= m->cap;
+               loop invariant CountLive(m->keys, h) <= CountUsed(m->keys, h);
+               loop assigns h;
+               loop variant m->cap - h;
+            @/
+            for (h = 0; h < m->cap; h++) ;
         */
-        while ((m->live + 1) * 4 > cap)  /* at most a quarter full after */
+        //@ assert live: m->live <= m->used;
+        //@ assert sixteen: Pow2i(4) == 16;
+        /*@ loop invariant k: 4 <= k <= 63 && cap == Pow2i(k);
+            loop invariant bound: cap <= 16 || cap < (m->live + 1) * 8;
+            loop assigns cap, k;
+        */
+        while ((m->live + 1) * 4 > cap) { /* at most a quarter full after */
             cap *= 2;
+            //@ ghost k++;
+        }
+        //@ assert pow2: Pow2(cap);
         if (rehash(m, cap) != CBOLT_OK)
             return CBOLT_ERR_NOMEM;
     }
@@ -199,6 +213,7 @@ int u64map_put(u64map *m, uint64_t key, uint64_t val)
                 @/
                 for (g = 0; g < m->cap; g++) ;
             */
+            //@ assert stored: m->keys[s] == key && m->vals[s] == val;
             return CBOLT_OK;
         }
         if (m->keys[s] == U64MAP_DELETED && tomb == SIZE_MAX)
@@ -206,7 +221,6 @@ int u64map_put(u64map *m, uint64_t key, uint64_t val)
         s = next(s, m->cap);
     }
     /*@ ghost
-        size_t h;
         /@ loop invariant 0 <= h <= m->cap;
            loop invariant CountLive(m->keys, h) <= CountUsed(m->keys, h);
            loop invariant tomb < h ==>
@@ -237,6 +251,7 @@ int u64map_put(u64map *m, uint64_t key, uint64_t val)
         @/
         for (h = 0; h < m->cap; h++) ;
     */
+    //@ assert stored: m->keys[s] == key && m->vals[s] == val;
     return CBOLT_OK;
 }
 

@@ -57,7 +57,7 @@ void u64map_clear(u64map *m);
                       m->live == \old(m->live) + 1;
     behavior grow:
         assumes full: (m->used + 1) * 2 > m->cap;
-        assigns *m;
+        // no assigns clause: the new tables of rehash (see u64map.c)
         ensures result: \result == 0 || \result == CBOLT_ERR_NOMEM;
         ensures stored: \result == 0 ==>
             \exists integer j; 0 <= j < m->cap &&

@@ -61,6 +61,11 @@ void *cb_realloc(void *p, size_t n)
     return allocator.realloc(allocator.arg, p, n ? n : 1);
 }
 
+uint64_t *cb_calloc_u64(size_t n) /*@ ghost (u64map *m, uint64_t *other) */
+{
+    return cb_calloc(n, sizeof(uint64_t));
+}
+
 void cb_free(void *p)
 {
     if (p)

@@ -23,13 +23,81 @@ typedef struct u64map {
 #define U64MAP_EMPTY 0u
 #define U64MAP_DELETED 1u
 
+#ifdef __FRAMAC__
+#include "cbolt.h"                /* CBOLT_ERR_NOMEM in the contracts */
+#include "../spec/u64map.acsl"
+#endif
+
+/*@ requires valid: \valid(m);
+    assigns *m;
+    ensures empty: m->keys == \null && m->vals == \null && m->cap == 0 &&
+                   m->used == 0 && m->live == 0;
+    ensures map: MapValid(m);
+*/
 void u64map_free(u64map *m);
+/*@ requires map: MapTables(m);
+    assigns m->keys[0 .. m->cap - 1], m->used, m->live;
+    ensures map: MapValid(m);
+    ensures empty: m->used == 0 && m->live == 0 &&
+        \forall integer i; 0 <= i < m->cap ==> m->keys[i] == U64MAP_EMPTY;
+*/
 void u64map_clear(u64map *m);
 /* Returns 0, or CBOLT_ERR_NOMEM. key must be >= 2. */
+/*@ requires map: MapValid(m);
+    requires key: key >= 2;
+    ensures map: MapValid(m);
+    behavior ok:
+        assumes room: (m->used + 1) * 2 <= m->cap;
+        assigns m->keys[0 .. m->cap - 1], m->vals[0 .. m->cap - 1],
+                m->used, m->live;
+        ensures ok: \result == 0;
+        ensures stored: \exists integer j; 0 <= j < m->cap &&
+                        m->keys[j] == key && m->vals[j] == val;
+        ensures live: m->live == \old(m->live) ||
+                      m->live == \old(m->live) + 1;
+    behavior grow:
+        assumes full: (m->used + 1) * 2 > m->cap;
+        // no assigns clause: the new tables of rehash (see u64map.c)
+        ensures result: \result == 0 || \result == CBOLT_ERR_NOMEM;
+        ensures stored: \result == 0 ==>
+            \exists integer j; 0 <= j < m->cap &&
+                m->keys[j] == key && m->vals[j] == val;
+        ensures live: \result == 0 ==>
+            m->live == \old(m->live) || m->live == \old(m->live) + 1;
+        ensures unchanged: \result != 0 ==>
+            m->keys == \old(m->keys) && m->vals == \old(m->vals) &&
+            m->cap == \old(m->cap) && m->used == \old(m->used) &&
+            m->live == \old(m->live);
+    complete behaviors; disjoint behaviors;
+*/
 int u64map_put(u64map *m, uint64_t key, uint64_t val);
 /* 1 and *val when present, else 0. */
+/*@ requires map: MapValid(m);
+    requires key: key >= 2;
+    requires val: val == \null || (\valid(val) &&
+        \separated(val, m, m->keys + (0 .. m->cap - 1),
+                    m->vals + (0 .. m->cap - 1)));
+    assigns *val;
+    ensures result: \result == 0 || \result == 1;
+    ensures found: \result == 1 ==> \exists integer j; 0 <= j < m->cap &&
+        m->keys[j] == key && (val != \null ==> *val == m->vals[j]);
+*/
 int u64map_get(const u64map *m, uint64_t key, uint64_t *val);
 /* 1 when key was present (and is now removed). */
+/*@ requires map: MapValid(m);
+    requires key: key >= 2;
+    assigns m->keys[0 .. m->cap - 1], m->live;
+    ensures map: MapValid(m);
+    ensures result: \result == 0 || \result == 1;
+    ensures removed: \result == 1 ==> m->live == \old(m->live) - 1 &&
+        \exists integer j; 0 <= j < m->cap &&
+            \old(m->keys[j]) == key && m->keys[j] == U64MAP_DELETED &&
+            \forall integer i; 0 <= i < m->cap && i != j ==>
+                m->keys[i] == \old(m->keys[i]);
+    ensures kept: \result == 0 ==> m->live == \old(m->live) &&
+        \forall integer i; 0 <= i < m->cap ==>
+            m->keys[i] == \old(m->keys[i]);
+*/
 int u64map_del(u64map *m, uint64_t key);
 
 /* Iteration: i from 0 while i < m->cap; slot i is live when

@@ -20,26 +20,12 @@ void *cb_malloc(size_t n);
 /* Zeroed; NULL when n * size overflows. */
 void *cb_calloc(size_t n, size_t size);
 void *cb_realloc(void *p, size_t n);
-/* cb_calloc(n, sizeof(uint64_t)), typed: u64map's tables. Assumed by the
- * map's proof (mem.c is not proved; WP's Typed model does not follow
- * cb_calloc's void *, and this WP does not implement \fresh): NULL, or n
- * zeroed slots, n * 8 bytes that did not overflow, apart from the map m
- * and its tables and from other (a block of n slots, or NULL), the ghost
- * arguments: a new block is apart from every live one. */
-#ifdef __FRAMAC__
-#include "u64map.h"
+/* cb_calloc(n, sizeof(uint64_t)), typed: u64map's tables. Under Frama-C
+ * it is declared, with the contract the map's proof assumes, in u64map.h
+ * (which mem.h does not include: no include cycle). */
+#ifndef __FRAMAC__
+uint64_t *cb_calloc_u64(size_t n);
 #endif
-/*@ requires \valid(m);
-    assigns \nothing;
-    ensures null_or_fresh: \result == \null ||
-        (\valid(\result + (0 .. n - 1)) && n <= SIZE_MAX / 8 &&
-         (\forall integer i; 0 <= i < n ==> \result[i] == 0) &&
-         \separated(\result + (0 .. n - 1), m, m->keys + (0 .. m->cap - 1),
-                    m->vals + (0 .. m->cap - 1)) &&
-         (other != \null ==>
-              \separated(\result + (0 .. n - 1), other + (0 .. n - 1))));
-*/
-uint64_t *cb_calloc_u64(size_t n) /*@ ghost (u64map *m, uint64_t *other) */;
 /* Assumed by the allocator's proof (mem.c is not proved): freeing
  * changes no memory the caller may still read. */
 /*@ assigns \nothing; */

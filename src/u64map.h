@@ -28,6 +28,26 @@ typedef struct u64map {
 #include "../spec/u64map.acsl"
 #endif
 
+#ifdef __FRAMAC__
+/* cb_calloc(n, sizeof(uint64_t)), typed (mem.c): the tables. Assumed by the
+ * map's proof (mem.c is not proved; WP's Typed model does not follow
+ * cb_calloc's void *, and this WP does not implement \fresh): NULL, or n
+ * zeroed slots, n * 8 bytes that did not overflow, apart from the map m
+ * and its tables and from other (a block of n slots, or NULL), the ghost
+ * arguments: a new block is apart from every live one. */
+/*@ requires \valid(m);
+    assigns \nothing;
+    ensures null_or_fresh: \result == \null ||
+        (\valid(\result + (0 .. n - 1)) && n <= SIZE_MAX / 8 &&
+         (\forall integer i; 0 <= i < n ==> \result[i] == 0) &&
+         \separated(\result + (0 .. n - 1), m, m->keys + (0 .. m->cap - 1),
+                    m->vals + (0 .. m->cap - 1)) &&
+         (other != \null ==>
+              \separated(\result + (0 .. n - 1), other + (0 .. n - 1))));
+*/
+uint64_t *cb_calloc_u64(size_t n) /*@ ghost (u64map *m, uint64_t *other) */;
+#endif
+
 /*@ requires valid: \valid(m);
     assigns *m;
     ensures empty: m->keys == \null && m->vals == \null && m->cap == 0 &&

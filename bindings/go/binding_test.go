@@ -240,7 +240,9 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := bolt.Open(db.Path(), 0600, &bolt.Options{Timeout: time.Nanosecond}); err != bolt.ErrTimeout {
 		t.Errorf("locked file: %v, want ErrTimeout", err)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	// the lock is never released here: an open that waited for it would
+	// hang, and the bound leaves a loaded machine room
+	if d := time.Since(start); d > 60*time.Second {
 		t.Errorf("a 1 ns timeout waited %v", d)
 	}
 

@@ -105,8 +105,10 @@ if [ ! -s "$T/nope.json" ]; then ok open/no-half-json; else bad open/no-half-jso
 
 # ---- --timeout: a locked file never hangs ------------------------------------
 # The holder execs into sleep, keeping the locked descriptor: killing it
-# releases the lock at once.
-( exec 9<"$S"; flock -x 9; exec sleep 30 ) &
+# releases the lock at once. It holds the lock 300 s: a command that ends
+# within 60 s ended on its timeout, not on the release (the bound leaves a
+# loaded machine room; it measures no speed).
+( exec 9<"$S"; flock -x 9; exec sleep 300 ) &
 lockpid=$!
 for _ in $(seq 50); do flock -n -s "$S" true || break; sleep 0.05; done
 for c in check dump stats info pages buckets; do
@@ -114,13 +116,13 @@ for c in check dump stats info pages buckets; do
     "$C" "$c" --timeout 200ms "$S" >/dev/null 2>"$T/err"
     rc=$?
     ms=$((($(date +%s%N) - start) / 1000000))
-    if [ "$rc" = 2 ] && [ "$ms" -lt 2500 ] && grep -qi timeout "$T/err"; then ok "timeout/$c"; else bad "timeout/$c" "exit $rc after ${ms} ms: $(head -c 200 "$T/err")"; fi
+    if [ "$rc" = 2 ] && [ "$ms" -lt 60000 ] && grep -qi timeout "$T/err"; then ok "timeout/$c"; else bad "timeout/$c" "exit $rc after ${ms} ms: $(head -c 200 "$T/err")"; fi
 done
 start=$(date +%s%N)
 "$C" get --timeout 0 "$S" a k >/dev/null 2>&1
 rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
-if [ "$rc" = 2 ] && [ "$ms" -lt 1500 ]; then ok timeout/zero; else bad timeout/zero "exit $rc after $ms ms"; fi
+if [ "$rc" = 2 ] && [ "$ms" -lt 60000 ]; then ok timeout/zero; else bad timeout/zero "exit $rc after $ms ms"; fi
 kill "$lockpid"
 wait "$lockpid" 2>/dev/null
 

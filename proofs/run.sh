@@ -137,12 +137,15 @@ jobs_of() {
         ;;
     freelist)
         echo "freelist freelist src/freelist.c ${STRICT[*]}" \
-             "-wp-skip-fct $STORES,ids_merge,pending_release"
+             "-wp-skip-fct $STORES,ids_merge,ids_merge_up,ids_merge_down,pending_release"
         echo "freelist freelist-release src/freelist.c ${STRICT[*]}" \
              "-wp-fct pending_release"
         # The merge's goals have disjunctions: -wp-split.
         echo "freelist freelist-merge src/freelist.c ${STRICT[*]}" \
              "-wp-fct ids_merge -wp-split"
+        # The merges in place (the room above or below the free ids).
+        echo "freelist freelist-inplace src/freelist.c ${STRICT[*]}" \
+             "-wp-fct ids_merge_up,ids_merge_down -wp-split"
         # The page round trip as one goal set: encode, header, decode
         # (proofs/roundtrip.c, a harness the unit tests also run).
         echo "freelist freelist-roundtrip proofs/roundtrip.c ${STRICT[*]}" \
@@ -251,7 +254,7 @@ cost() {
     split-put) echo 300 ;; meta) echo 50 ;; freelist-release) echo 60 ;;
     split-lemmas) echo 60 ;; alloc) echo 120 ;; store) echo 150 ;;
     store-open) echo 60 ;; cursor) echo 120 ;; walk) echo 120 ;;
-    u64map) echo 120 ;;
+    u64map) echo 120 ;; freelist-inplace) echo 150 ;;
     *) echo 20 ;;
     esac
 }

@@ -120,6 +120,161 @@ void ids_remove_run(uint64_t *ids, size_t n, size_t at, size_t count)
                          \at(ids[r], Pre) < \at(ids[j + count], Pre)); */
 }
 
+void ids_remove_run_front(uint64_t *ids, size_t n, size_t at, size_t count)
+{
+    size_t k;
+    (void)n; /* the contract's */
+    /*@ loop invariant range: 0 <= k <= at;
+        loop invariant moved: \forall integer j; k <= j < at ==>
+                                  ids[j + count] == \at(ids[j], Pre);
+        loop invariant same: \forall integer j; 0 <= j < k + count ==>
+                                 ids[j] == \at(ids[j], Pre);
+        loop invariant top: \forall integer j; at + count <= j < n ==>
+                                 ids[j] == \at(ids[j], Pre);
+        loop assigns k, ids[count .. at + count - 1];
+        loop variant k; */
+    for (k = at; k > 0; k--)
+        ids[k - 1 + count] = ids[k - 1];
+    /*@ assert old: \forall integer j; count <= j < n ==>
+            (j < at + count ==> ids[j] == \at(ids[j - count], Pre)) &&
+            (at + count <= j ==> ids[j] == \at(ids[j], Pre)); */
+    /*@ assert gone: \forall integer j, r; count <= j < n && at <= r < at + count ==>
+            ids[j] != \at(ids[r], Pre); */
+}
+
+size_t ids_lower_bound(const uint64_t *ids, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+    /*@ loop invariant range: 0 <= lo <= hi <= n;
+        loop invariant below: \forall integer p; 0 <= p < lo ==> ids[p] < x;
+        loop invariant above: \forall integer p; hi <= p < n ==> ids[p] >= x;
+        loop assigns lo, hi;
+        loop variant hi - lo; */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ids[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t ids_common(const uint64_t *ids, size_t n, const uint64_t *m, size_t k)
+{
+    size_t j;
+    /*@ loop invariant range: 0 <= j <= k;
+        loop invariant apart: \forall integer q, i; 0 <= q < j && 0 <= i < n ==>
+                                  ids[i] != m[q];
+        loop assigns j;
+        loop variant k - j; */
+    for (j = 0; j < k; j++) {
+        size_t at = ids_lower_bound(ids, n, m[j]);
+        if (at < n && ids[at] == m[j])
+            return j;
+        /*@ assert not_in: \forall integer i; 0 <= i < n ==> ids[i] != m[j]; */
+    }
+    return k;
+}
+
+void ids_merge_up(uint64_t *ids, size_t n, const uint64_t *m, size_t k)
+{
+    size_t i = n, j = k, w = n + k;
+    /*@ loop invariant range: 0 <= i <= n && 0 <= j <= k && w == i + j;
+        loop invariant low: \forall integer p; 0 <= p < i ==>
+                                ids[p] == \at(ids[p], Pre);
+        loop invariant sorted: \forall integer p, q; w <= p < q < n + k ==>
+                                   ids[p] < ids[q];
+        loop invariant above_ids: w < n + k && i > 0 ==> ids[i - 1] < ids[w];
+        loop invariant above_m: w < n + k && j > 0 ==> m[j - 1] < ids[w];
+        loop invariant from_ids: \forall integer p; i <= p < n ==>
+            InSpan(\at(ids[p], Pre), ids, w, n + k);
+        loop invariant from_m: \forall integer p; j <= p < k ==>
+            InSpan(m[p], ids, w, n + k);
+        loop invariant only: \forall integer q; w <= q < n + k ==>
+            In{Pre}(ids[q], ids, n) || In(ids[q], m, k);
+        loop assigns i, j, w, ids[0 .. n + k - 1];
+        loop variant w; */
+    while (j > 0) {
+        if (i > 0 && ids[i - 1] > m[j - 1]) {
+            ids[w - 1] = ids[i - 1];
+            //@ assert took_ids: \let ii = i - 1; ids[w - 1] == \at(ids[ii], Pre);
+            //@ assert new_ids: \let ii = i - 1; InSpan(\at(ids[ii], Pre), ids, w - 1, n + k);
+            /*@ assert frame: \forall integer q; w <= q < n + k ==>
+                    ids[q] == \at(ids[q], LoopCurrent); */
+            /*@ assert kept: \forall integer x; InSpan{LoopCurrent}(x, ids, w, n + k) ==>
+                    InSpan(x, ids, w - 1, n + k); */
+            i--;
+        } else {
+            ids[w - 1] = m[j - 1];
+            //@ assert took_m: ids[w - 1] == m[j - 1];
+            //@ assert new_m: InSpan(m[j - 1], ids, w - 1, n + k);
+            /*@ assert frame: \forall integer q; w <= q < n + k ==>
+                    ids[q] == \at(ids[q], LoopCurrent); */
+            /*@ assert kept: \forall integer x; InSpan{LoopCurrent}(x, ids, w, n + k) ==>
+                    InSpan(x, ids, w - 1, n + k); */
+            j--;
+        }
+        w--;
+    }
+    /*@ assert done: w == i && j == 0; */
+    /*@ assert span_in: \forall integer x; InSpan(x, ids, w, n + k) ==>
+            In(x, ids, n + k); */
+    /*@ assert low_in: \forall integer p; 0 <= p < i ==>
+            In(\at(ids[p], Pre), ids, n + k); */
+    /*@ assert below: \forall integer p; 0 <= p < i ==>
+            ids[p] == \at(ids[p], Pre) && (w < n + k ==> ids[p] < ids[w]); */
+}
+
+void ids_merge_down(uint64_t *p, size_t n, const uint64_t *m, size_t k)
+{
+    size_t i = k, j = 0, w = 0;
+    /*@ loop invariant range: k <= i <= n + k && 0 <= j <= k && w + k == i + j;
+        loop invariant high: \forall integer q; i <= q < n + k ==>
+                                 p[q] == \at(p[q], Pre);
+        loop invariant sorted: \forall integer a, b; 0 <= a < b < w ==>
+                                   p[a] < p[b];
+        loop invariant below_ids: w > 0 && i < n + k ==> p[w - 1] < p[i];
+        loop invariant below_m: w > 0 && j < k ==> p[w - 1] < m[j];
+        loop invariant from_ids: \forall integer a; k <= a < i ==>
+            InSpan(\at(p[a], Pre), p, 0, w);
+        loop invariant from_m: \forall integer a; 0 <= a < j ==>
+            InSpan(m[a], p, 0, w);
+        loop invariant only: \forall integer q; 0 <= q < w ==>
+            InSpan{Pre}(p[q], p, k, n + k) || In(p[q], m, k);
+        loop assigns i, j, w, p[0 .. n + k - 1];
+        loop variant n + k - w; */
+    while (j < k) {
+        if (i < n + k && p[i] < m[j]) {
+            p[w] = p[i];
+            //@ assert took_ids: \let ii = i; p[w] == \at(p[ii], Pre);
+            //@ assert new_ids: \let ii = i; InSpan(\at(p[ii], Pre), p, 0, w + 1);
+            /*@ assert frame: \forall integer q; 0 <= q < w ==>
+                    p[q] == \at(p[q], LoopCurrent); */
+            /*@ assert kept: \forall integer x; InSpan{LoopCurrent}(x, p, 0, w) ==>
+                    InSpan(x, p, 0, w + 1); */
+            i++;
+        } else {
+            p[w] = m[j];
+            //@ assert took_m: p[w] == m[j];
+            //@ assert new_m: InSpan(m[j], p, 0, w + 1);
+            /*@ assert frame: \forall integer q; 0 <= q < w ==>
+                    p[q] == \at(p[q], LoopCurrent); */
+            /*@ assert kept: \forall integer x; InSpan{LoopCurrent}(x, p, 0, w) ==>
+                    InSpan(x, p, 0, w + 1); */
+            j++;
+        }
+        w++;
+    }
+    /*@ assert done: w == i && j == k; */
+    /*@ assert span_in: \forall integer x; InSpan(x, p, 0, w) ==>
+            In(x, p, n + k); */
+    /*@ assert high_in: \forall integer a; i <= a < n + k ==>
+            In(\at(p[a], Pre), p, n + k); */
+    /*@ assert above: \forall integer q; i <= q < n + k ==>
+            p[q] == \at(p[q], Pre) && (w > 0 ==> p[w - 1] < p[q]); */
+}
+
 int ids_merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
               uint64_t *out, uint64_t *dup)
 {
@@ -282,6 +437,44 @@ static void put64(uint8_t *p, uint64_t v)
     //@ assert last: w < 256;
     p[7] = (uint8_t)w;
     //@ assert s8: v == LD32(p) + 4294967296 * LD32(p + 4);
+}
+
+size_t freelist_put_count(uint64_t n, uint8_t *page, size_t len)
+{
+    size_t off = PAGE_HDR_SIZE;
+    if (n >= FREELIST_COUNT_OVERFLOW)
+        off += 8u;
+    if (len < off || n > (len - off) / 8u)
+        return 0;
+    if (n < FREELIST_COUNT_OVERFLOW) {
+        put16(page + PAGE_OFF_COUNT, n);
+    } else {
+        put16(page + PAGE_OFF_COUNT, FREELIST_COUNT_OVERFLOW);
+        put64(page + PAGE_HDR_SIZE, n);
+    }
+    //@ assert count: FreelistCount(page) == n;
+    //@ assert offset: FreelistIdsOff(page) == off;
+    return off;
+}
+
+void ids_store(const uint64_t *ids, size_t n, uint8_t *dst)
+{
+    size_t i;
+    /*@ loop invariant range: 0 <= i <= n;
+        loop invariant stored: \forall integer k; 0 <= k < i ==>
+                                   LD64(dst + 8 * k) == ids[k];
+        loop assigns i, dst[0 .. 8 * n - 1];
+        loop variant n - i; */
+    for (i = 0; i < n; i++) {
+        put64(dst + 8u * i, ids[i]);
+        //@ assert new: LD64(dst + 8 * i) == ids[i];
+        /*@ assert kept: \forall integer k, j; 0 <= k < i && 0 <= j < 8 ==>
+                dst[8 * k + j] == \at(dst[8 * k + j], LoopCurrent); */
+        /*@ assert kept64: \forall integer k; 0 <= k < i ==>
+                LD64(dst + 8 * k) == \at(LD64(dst + 8 * k), LoopCurrent); */
+        /*@ assert all: \forall integer k; 0 <= k <= i ==>
+                LD64(dst + 8 * k) == ids[k]; */
+    }
 }
 
 int freelist_encode(const uint64_t *ids, uint64_t n, uint8_t *page,

@@ -118,6 +118,96 @@ size_t ids_find_run(const uint64_t *ids, size_t n, uint64_t count);
       In{Pre}(ids[k], ids, n); */
 void ids_remove_run(uint64_t *ids, size_t n, size_t at, size_t count);
 
+/* Removes ids[at .. at + count - 1] from ids[0 .. n) by moving the ids
+ * before them up by count: the rest is then ids[count .. n). The caller
+ * takes this when fewer ids lie before the run than after it (its array
+ * then starts count ids later; ids_remove_run() moves the ids after). */
+/*@ requires range: at + count <= n;
+    requires valid: \valid(ids + (0 .. n - 1));
+    requires sorted: SortedUnique(ids, n);
+    assigns ids[count .. at + count - 1];
+    ensures moved: \forall integer k; 0 <= k < at ==>
+      ids[k + count] == \old(ids[k]);
+    ensures after: \forall integer k; at + count <= k < n ==>
+      ids[k] == \old(ids[k]);
+    ensures sorted: SortedUnique(ids + count, n - count);
+    ensures kept_before: \forall integer k; 0 <= k < at ==>
+      In(\old(ids[k]), ids + count, n - count);
+    ensures removed: \forall integer j, r; count <= j < n && at <= r < at + count ==>
+      ids[j] != \old(ids[r]);
+    ensures only: \forall integer k; count <= k < n ==>
+      In{Pre}(ids[k], ids, n); */
+void ids_remove_run_front(uint64_t *ids, size_t n, size_t at, size_t count);
+
+/* The number of ids of ids[0 .. n) below x: where x is or would go. */
+/*@ requires valid: \valid_read(ids + (0 .. n - 1));
+    requires sorted: SortedUnique(ids, n);
+    assigns \nothing;
+    ensures range: \result <= n;
+    ensures below: \forall integer p; 0 <= p < \result ==> ids[p] < x;
+    ensures above: \forall integer p; \result <= p < n ==> ids[p] >= x; */
+size_t ids_lower_bound(const uint64_t *ids, size_t n, uint64_t x);
+
+/* The index of the first id of m[0 .. k) that is also in ids[0 .. n), or
+ * k when they share none: the check that comes before a merge in place,
+ * so that a shared id (a page both free and pending) is refused before
+ * anything moved. */
+/*@ requires valid: \valid_read(ids + (0 .. n - 1)) &&
+                    \valid_read(m + (0 .. k - 1));
+    requires sorted: SortedUnique(ids, n);
+    assigns \nothing;
+    ensures range: \result <= k;
+    ensures none: \result == k <==>
+      (\forall integer i, j; 0 <= i < n && 0 <= j < k ==> ids[i] != m[j]);
+    ensures shared: \result < k ==> In(m[\result], ids, n);
+    ensures first: \forall integer j; 0 <= j < \result ==> !In(m[j], ids, n); */
+size_t ids_common(const uint64_t *ids, size_t n, const uint64_t *m, size_t k);
+
+/*@ // x is one of a[lo .. hi): In() over a span, so that the merges in
+    // place can say where an id is while the span grows.
+    predicate InSpan{L}(integer x, uint64_t *a, integer lo, integer hi) =
+        \exists integer q; lo <= q < hi && a[q] == x;
+*/
+
+/* Merges the sorted ids m[0 .. k), none of them in ids[0 .. n), into
+ * ids, which has room for n + k, from the top down: the ids below m[0]
+ * do not move, so the cost is the number of ids above it. */
+/*@ requires size: n + k <= SIZE_MAX;
+    requires valid: \valid(ids + (0 .. n + k - 1)) &&
+                    \valid_read(m + (0 .. k - 1));
+    requires separated: \separated(ids + (0 .. n + k - 1), m + (0 .. k - 1));
+    requires sorted: SortedUnique(ids, n) && SortedUnique(m, k);
+    requires disjoint: \forall integer i, j; 0 <= i < n && 0 <= j < k ==>
+      ids[i] != m[j];
+    assigns ids[0 .. n + k - 1];
+    ensures sorted: SortedUnique(ids, n + k);
+    ensures from_ids: \forall integer i; 0 <= i < n ==>
+      In(\old(ids[i]), ids, n + k);
+    ensures from_m: \forall integer j; 0 <= j < k ==> In(m[j], ids, n + k);
+    ensures only: \forall integer p; 0 <= p < n + k ==>
+      In{Pre}(ids[p], ids, n) || In(ids[p], m, k); */
+void ids_merge_up(uint64_t *ids, size_t n, const uint64_t *m, size_t k);
+
+/* The same with the room below: the ids are p[k .. k + n), and the merge
+ * fills p[0 .. n + k) from the bottom up; the ids above m[k - 1] do not
+ * move, so the cost is the number of ids below it. */
+/*@ requires size: n + k <= SIZE_MAX;
+    requires valid: \valid(p + (0 .. n + k - 1)) &&
+                    \valid_read(m + (0 .. k - 1));
+    requires separated: \separated(p + (0 .. n + k - 1), m + (0 .. k - 1));
+    requires sorted: (\forall integer a, b; k <= a < b < n + k ==> p[a] < p[b]) &&
+                     SortedUnique(m, k);
+    requires disjoint: \forall integer i, j; k <= i < n + k && 0 <= j < k ==>
+      p[i] != m[j];
+    assigns p[0 .. n + k - 1];
+    ensures sorted: SortedUnique(p, n + k);
+    ensures from_ids: \forall integer i; k <= i < n + k ==>
+      In(\old(p[i]), p, n + k);
+    ensures from_m: \forall integer j; 0 <= j < k ==> In(m[j], p, n + k);
+    ensures only: \forall integer q; 0 <= q < n + k ==>
+      InSpan{Pre}(p[q], p, k, n + k) || In(p[q], m, k); */
+void ids_merge_down(uint64_t *p, size_t n, const uint64_t *m, size_t k);
+
 /* Merges the sorted arrays a[0 .. na) and b[0 .. nb) into out (room for
  * na + nb): 0 when they have no id in common, and then out is sorted and
  * exactly their union; 1 when they share an id (a page both free and
@@ -181,6 +271,31 @@ int fl_unseen(uint64_t atx, uint64_t ftx, const uint64_t *readers, size_t n);
 size_t pending_release(uint64_t *ids, uint64_t *atx, size_t n, uint64_t ftx,
                        const uint64_t *readers, size_t nr, uint64_t *out,
                        size_t *kept);
+
+/* Writes the count of a freelist page of n ids to page (len bytes; the
+ * 0xFFFF count overflow when n >= 0xFFFF) and returns where its ids go,
+ * or 0 (nothing written) when the count and n ids do not fit: the first
+ * half of freelist_encode(), for a caller that stores the ids itself,
+ * with ids_store(), in more than one span. */
+/*@ requires valid_page: \valid(page + (0 .. len - 1));
+    assigns page[PageOffCount .. PageHdrSize + 7];
+    ensures fits: \result != 0 <==> FreelistIdsOffN(n) + 8 * n <= len;
+    ensures count: \result != 0 ==>
+      \result == FreelistIdsOffN(n) && FreelistHeaderOk(page, len) &&
+      FreelistCount(page) == n && FreelistIdsOff(page) == \result;
+    ensures none: \result == 0 ==> \forall integer k; 0 <= k < len ==>
+      page[k] == \old(page[k]); */
+size_t freelist_put_count(uint64_t n, uint8_t *page, size_t len);
+
+/* Stores ids[0 .. n) as little-endian u64 at dst[0 .. 8n): the ids of a
+ * freelist page, as freelist_encode() writes them. */
+/*@ requires size: 8 * n <= SIZE_MAX;
+    requires valid: \valid_read(ids + (0 .. n - 1)) &&
+                    \valid(dst + (0 .. 8 * n - 1));
+    requires separated: \separated(ids + (0 .. n - 1), dst + (0 .. 8 * n - 1));
+    assigns dst[0 .. 8 * n - 1];
+    ensures stored: \forall integer k; 0 <= k < n ==> LD64(dst + 8 * k) == ids[k]; */
+void ids_store(const uint64_t *ids, size_t n, uint8_t *dst);
 
 /* Writes the count and the n ids of ids[0 .. n) to a freelist page run of
  * len bytes (the 0xFFFF count overflow when n >= 0xFFFF): what

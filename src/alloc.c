@@ -1,7 +1,8 @@
 /*
  * alloc.c - the page allocator (bbolt's array freelist): lowest-run
  * allocation, pending frees per transaction, release when no reader can
- * see them, rollback. See alloc.h for the invariants.
+ * see them (merged in place), rollback, the freelist page's ids. See
+ * alloc.h for the invariants.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -95,10 +96,14 @@ uint64_t fl_allocate(fl *f, uint64_t txid, uint64_t count)
     first = f->ids[at];
     if (u64map_put(&f->allocs, first, txid) != CBOLT_OK)
         return 0;
-    if (at == 0)
-        f->ids += count; /* the lowest run: nothing moves */
-    else
+    if (at < f->n - at - count) {
+        /* fewer ids below the run than above it: those below move up
+         * (none for the lowest run), and the array starts count later */
+        ids_remove_run_front(f->ids, f->n, at, count);
+        f->ids += count;
+    } else {
         ids_remove_run(f->ids, f->n, at, count);
+    }
     f->n -= count;
     CB_INVARIANT(ids_ok(f));
     for (i = 0; i < count; i++)
@@ -267,19 +272,104 @@ static void pending_remove(fl *f, size_t i)
     f->npend--;
 }
 
+/* Room for a merge in place: at least back free slots above the free
+ * ids. When there are fewer, the ids move to a new array with room on
+ * both sides (twice what they need), their slack below kept. */
+static int make_room(fl *f, size_t back)
+{
+    size_t off = (size_t)(f->ids - f->base), need, cap, at;
+    uint64_t *p;
+    if (f->cap - off - f->n >= back)
+        return CBOLT_OK;
+    if (f->n > SIZE_MAX / 32 || back > SIZE_MAX / 32 || off > SIZE_MAX / 32)
+        return CBOLT_ERR_NOMEM;
+    need = off + f->n + back;
+    cap = 2 * need + 64;
+    at = off + (cap - need) / 2;
+    if (!(p = cb_malloc(cap * sizeof *p)))
+        return CBOLT_ERR_NOMEM;
+    if (f->n)
+        memcpy(p + at, f->ids, f->n * sizeof *p);
+    cb_free(f->base);
+    f->base = p;
+    f->ids = p + at;
+    f->cap = cap;
+    return CBOLT_OK;
+}
+
+/* Where to cut the sorted ids m[0..k) merged in place into the ids
+ * ids[0..n), with room for slack ids below them and k above: m[0..s) go
+ * below (ids_merge_down moves the ids below m[s - 1]), m[s..k) above
+ * (ids_merge_up moves those above m[s]); s is at most the slack and
+ * moves the fewest ids. Pages freed come back near where they were taken
+ * (the lowest runs), so both moves are usually short: a long free array
+ * is not copied at every release. */
+static size_t merge_cut(const uint64_t *ids, size_t n, size_t slack,
+                        const uint64_t *m, size_t k)
+{
+    size_t s, best = 0, least = SIZE_MAX;
+    size_t below = 0, at = 0; /* ids below m[s - 1], below m[s] */
+    for (s = 0; s <= k && s <= slack; s++) {
+        /* no id lies between two consecutive ones: one search per span */
+        if (s < k && (s == 0 || m[s] != m[s - 1] + 1))
+            at = ids_lower_bound(ids, n, m[s]);
+        if (below + (s < k ? n - at : 0) < least) {
+            least = below + (s < k ? n - at : 0);
+            best = s;
+        }
+        below = at;
+    }
+    return best;
+}
+
+/* Sorts m[0..k) and checks it as sorted_merge() does, before anything
+ * moves: no id twice, none a meta page, none among ids[0..n). */
+static int merge_check(const uint64_t *ids, size_t n, uint64_t *m, size_t k)
+{
+    static const char twice[] = "page both free and merged into the free ids";
+    size_t at;
+    cb_sort_u64(m, k);
+    if ((at = freelist_sorted_unique(m, k)) != 0)
+        return cb_corrupt(m[at], RULE_PAGE_DOUBLE, twice);
+    if (k > 0 && m[0] < 2)
+        return cb_corrupt(m[0], RULE_PAGE_ID_RANGE,
+                          "meta page among the ids merged into the free ids");
+    if ((at = ids_common(ids, n, m, k)) != k)
+        return cb_corrupt(m[at], RULE_PAGE_DOUBLE, twice);
+    return CBOLT_OK;
+}
+
+/* Merges the ids m[0..k) (unsorted, room made above the free ids for
+ * all k) into the free ids in place; a refused merge moves nothing. */
+static int merge_in_place(fl *f, uint64_t *m, size_t k)
+{
+    size_t s;
+    int rc;
+    if (k == 0)
+        return CBOLT_OK;
+    if ((rc = merge_check(f->ids, f->n, m, k)) != CBOLT_OK)
+        return rc;
+    s = merge_cut(f->ids, f->n, (size_t)(f->ids - f->base), m, k);
+    ids_merge_up(f->ids, f->n, m + s, k - s);
+    f->n += k - s;
+    ids_merge_down(f->ids - s, f->n, m, s);
+    f->ids -= s;
+    f->n += s;
+    CB_INVARIANT(ids_ok(f));
+    return CBOLT_OK;
+}
+
 int fl_release(fl *f, const uint64_t *readers, size_t n)
 {
     size_t i, k = 0, total = fl_pending_count(f);
-    uint64_t *m, *out;
+    uint64_t *m;
     int rc;
     CB_INVARIANT(ascending(readers, n));
     if (total == 0)
         return CBOLT_OK;
     m = cb_malloc(total * sizeof *m);
-    out = cb_malloc((f->n + total) * sizeof *out);
-    if (!m || !out) {
+    if (!m || make_room(f, total) != CBOLT_OK) {
         cb_free(m);
-        cb_free(out);
         return CBOLT_ERR_NOMEM; /* nothing changed */
     }
     for (i = 0; i < f->npend;) {
@@ -294,7 +384,7 @@ int fl_release(fl *f, const uint64_t *readers, size_t n)
         else
             i++;
     }
-    rc = merge_into(f, m, k, out);
+    rc = merge_in_place(f, m, k);
     cb_free(m);
     return rc;
 }
@@ -375,18 +465,67 @@ uint64_t fl_page_bytes(const fl *f)
     return PAGE_HDR_SIZE + 8u * n;
 }
 
-int fl_copyall(const fl *f, uint64_t *out)
+/* The pending ids, in one new array (*m, *k; NULL when there are none). */
+static int pending_ids(const fl *f, uint64_t **m, size_t *k)
 {
-    size_t np = fl_pending_count(f), i, k = 0;
-    uint64_t *m = np ? cb_malloc(np * sizeof *m) : NULL;
-    int rc;
-    if (np && !m)
+    size_t np = fl_pending_count(f), i;
+    *k = 0;
+    *m = np ? cb_malloc(np * sizeof **m) : NULL;
+    if (np && !*m)
         return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
     for (i = 0; i < f->npend; i++) {
-        memcpy(m + k, f->pend[i].ids, f->pend[i].n * sizeof *m);
-        k += f->pend[i].n;
+        memcpy(*m + *k, f->pend[i].ids, f->pend[i].n * sizeof **m);
+        *k += f->pend[i].n;
     }
-    rc = sorted_merge(f, m, np, out);
+    return CBOLT_OK;
+}
+
+int fl_copyall(const fl *f, uint64_t *out)
+{
+    size_t np, s;
+    uint64_t *m;
+    int rc = pending_ids(f, &m, &np);
+    /* the free ids copied at out + s, the pending ones merged around them
+     * in place (a copy and two short moves, not a merge of every id) */
+    if (rc == CBOLT_OK &&
+        (rc = merge_check(f->ids, f->n, m, np)) == CBOLT_OK) {
+        s = merge_cut(f->ids, f->n, np, m, np);
+        if (f->n)
+            memcpy(out + s, f->ids, f->n * sizeof *out);
+        ids_merge_up(out + s, f->n, m + s, np - s);
+        ids_merge_down(out, f->n + np - s, m, s);
+    }
     cb_free(m);
     return rc;
+}
+
+int fl_encode(const fl *f, uint8_t *page, size_t len)
+{
+    size_t k, i = 0, j, pos = 0, at, o;
+    uint64_t *m;
+    int rc = pending_ids(f, &m, &k);
+    if (rc == CBOLT_OK)
+        rc = merge_check(f->ids, f->n, m, k);
+    if (rc == CBOLT_OK && !(o = freelist_put_count(f->n + k, page, len)))
+        rc = cb_error(CBOLT_ERR_NOMEM, "freelist: page too small");
+    if (rc != CBOLT_OK) {
+        cb_free(m);
+        return rc;
+    }
+    /* the free ids below each span of consecutive pending ids, then the
+     * span: the ids in order, stored once, never merged into a copy */
+    while (i < k) {
+        for (j = i + 1; j < k && m[j] == m[j - 1] + 1; j++)
+            ;
+        at = pos + ids_lower_bound(f->ids + pos, f->n - pos, m[i]);
+        ids_store(f->ids + pos, at - pos, page + o);
+        o += 8u * (at - pos);
+        ids_store(m + i, j - i, page + o);
+        o += 8u * (j - i);
+        pos = at;
+        i = j;
+    }
+    ids_store(f->ids + pos, f->n - pos, page + o);
+    cb_free(m);
+    return CBOLT_OK;
 }

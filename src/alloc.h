@@ -7,9 +7,15 @@
  * allocated each run taken from the free ids, and the set of every free
  * or pending id (to refuse a double free).
  * Invariants:
- * - ids[0..n) is sorted and duplicate-free, every id >= 2; a run taken
- *   from the front (the lowest, the common case) only moves ids forward,
- *   so allocating from a long list does not shift it;
+ * - ids[0..n) is sorted and duplicate-free, every id >= 2, and lies in
+ *   base[0..cap): the ids below ids are slack, those above it room;
+ * - a long free array is never copied whole by an allocation or a
+ *   release: a run taken moves the ids on its shorter side (those below
+ *   it move up into the run's place and the array starts later, or those
+ *   above it move down), and released ids are merged in place, the lower
+ *   ones into the slack and the higher ones into the room, cut where the
+ *   fewest ids move (pages come back near where they were taken). The
+ *   array moves only when the room runs out;
  * - free and pending ids are disjoint, and cache holds exactly their
  *   union;
  * - a page freed by transaction F that transaction A allocated (A = 0 when
@@ -41,8 +47,8 @@ typedef struct fl_run {
 
 typedef struct fl {
     uint64_t *ids;           /* the free ids: ids[0 .. n), inside base */
-    uint64_t *base;          /* their array (ids == base + ids taken from
-                                its front since it was made) */
+    uint64_t *base;          /* their array: base[0 .. cap) holds the
+                                slack, ids[0 .. n) and the room */
     size_t n, cap;           /* cap counts from base */
     fl_pending *pend;        /* ascending txid */
     size_t npend, cappend;
@@ -92,6 +98,11 @@ uint64_t fl_page_bytes(const fl *f);
  * pending, or pending twice (the invariants above broken);
  * CBOLT_ERR_NOMEM. */
 int fl_copyall(const fl *f, uint64_t *out);
+/* Writes the freelist page's count and ids, fl_copyall()'s union, to
+ * page[0 .. len) as freelist_encode() would, storing the free ids in the
+ * spans between the pending ones instead of copying them first. The
+ * errors of fl_copyall(), and CBOLT_ERR_NOMEM when they do not fit. */
+int fl_encode(const fl *f, uint8_t *page, size_t len);
 
 /* ids_find_run(), ids_remove_run() and ids_merge(): freelist.h. */
 

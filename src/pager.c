@@ -108,25 +108,16 @@ int pager_free(pager *pg, uint64_t pgid)
 int pager_write_freelist(pager *pg)
 {
     fl *f = &pg->st->freelist;
-    uint64_t ps = pg->s->ps, count, pgid, n = fl_count(f), *ids;
+    uint64_t ps = pg->s->ps, count, pgid;
     uint8_t *buf;
     int rc;
     count = fl_page_bytes(f) / ps + 1;
     if ((rc = pager_allocate(pg, count, &pgid, &buf)) != CBOLT_OK)
         return rc;
-    /* the allocation may have taken free ids: count them again */
-    n = fl_count(f);
-    if (!(ids = cb_malloc((n ? n : 1) * sizeof *ids)))
-        return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
+    /* the allocation may have taken free ids: fl_encode counts them */
     page_set_header(buf, pgid, PAGE_FREELIST, (uint32_t)(count - 1));
-    if ((rc = fl_copyall(f, ids)) != CBOLT_OK) {
-        cb_free(ids);
+    if ((rc = fl_encode(f, buf, (size_t)(count * ps))) != CBOLT_OK)
         return rc;
-    }
-    rc = freelist_encode(ids, n, buf, (size_t)(count * ps));
-    cb_free(ids);
-    if (rc != 0)
-        return cb_error(CBOLT_ERR_NOMEM, "freelist: page too small");
     pg->s->meta.freelist = pgid;
     return CBOLT_OK;
 }

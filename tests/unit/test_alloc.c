@@ -247,6 +247,113 @@ TEST(merge_refuses_meta_page)
     fl_destroy(&f);
 }
 
+/* The array steps of a merge in place and of a removal from the front. */
+TEST(in_place_steps)
+{
+    uint64_t a[8] = {3, 5, 9, 12}, m[] = {4, 10, 20}, dup[] = {5, 30};
+    uint64_t b[8] = {0, 0, 0, 3, 5, 9, 12}, r[] = {2, 7, 8, 9, 11, 13, 14};
+    CHECK_EQ(ids_lower_bound(a, 4, 2), 0);
+    CHECK_EQ(ids_lower_bound(a, 4, 5), 1);
+    CHECK_EQ(ids_lower_bound(a, 4, 6), 2);
+    CHECK_EQ(ids_lower_bound(a, 4, 13), 4);
+    CHECK_EQ(ids_common(a, 4, m, 3), 3);
+    CHECK_EQ(ids_common(a, 4, dup, 2), 0);
+    CHECK_EQ(ids_common(a, 4, dup + 1, 1), 1);
+    ids_merge_up(a, 4, m, 3);
+    CHECK(a[0] == 3 && a[1] == 4 && a[2] == 5 && a[3] == 9 && a[4] == 10 &&
+          a[5] == 12 && a[6] == 20);
+    ids_merge_down(b, 4, m, 3); /* the ids at b + 3 */
+    CHECK(b[0] == 3 && b[1] == 4 && b[2] == 5 && b[3] == 9 && b[4] == 10 &&
+          b[5] == 12 && b[6] == 20);
+    ids_merge_up(b, 7, m, 0);
+    CHECK(b[0] == 3 && b[6] == 20);
+    /* the run 7, 8, 9 at index 1: the one id below moves up by three */
+    ids_remove_run_front(r, 7, 1, 3);
+    CHECK(r[3] == 2 && r[4] == 11 && r[5] == 13 && r[6] == 14);
+}
+
+/* The free ids against a model: random allocations of runs, frees and
+ * releases (merged in place into the room above or the slack below, the
+ * array moved when the room runs out), every id accounted for. */
+static uint64_t rng_state = 88172645463325252ull;
+static uint64_t rnd(uint64_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state % n;
+}
+
+TEST(in_place_model)
+{
+    enum { PAGES = 3000 };
+    static unsigned char state[PAGES]; /* 0 used, 1 free, 2 pending */
+    static uint64_t ids[PAGES];
+    uint64_t txid = 10, p;
+    size_t n = 0, step, i;
+    fl f;
+    for (p = 2; p < PAGES; p++)
+        if (rnd(3) == 0) {
+            ids[n++] = p;
+            state[p] = 1;
+        }
+    fl_init(&f);
+    CHECK_EQ(fl_load(&f, ids, n), CBOLT_OK);
+    for (step = 0; step < 20000 && !unit_failed; step++) {
+        uint64_t what = rnd(10);
+        if (what < 4) {
+            uint64_t count = 1 + (rnd(4) == 0 ? rnd(6) : 0);
+            uint64_t got = fl_allocate(&f, txid, count);
+            for (p = got; got && p < got + count; p++) {
+                CHECK_EQ(state[p], 1);
+                state[p] = 0;
+            }
+        } else if (what < 8) {
+            p = 2 + rnd(PAGES - 2);
+            if (state[p] == 0) {
+                CHECK_EQ(fl_free(&f, txid, p, 0, 0), CBOLT_OK);
+                state[p] = 2;
+            } else {
+                CHECK_EQ(fl_free(&f, txid, p, 0, 0), CBOLT_ERR_CORRUPT);
+            }
+        } else {
+            CHECK_EQ(fl_release(&f, NULL, 0), CBOLT_OK);
+            for (p = 2; p < PAGES; p++)
+                if (state[p] == 2)
+                    state[p] = 1;
+            txid++;
+        }
+        /* the freelist page written without the copy is the page of the
+         * union (free and pending, sorted), byte for byte */
+        if (step % 97 == 0) {
+            static uint64_t all[PAGES];
+            static uint8_t a[16 + 8 * PAGES], b[16 + 8 * PAGES];
+            memset(a, 0xAB, sizeof a);
+            memset(b, 0xAB, sizeof b);
+            CHECK_EQ(fl_copyall(&f, all), CBOLT_OK);
+            CHECK_EQ(freelist_encode(all, fl_count(&f), a, sizeof a), 0);
+            CHECK_EQ(fl_encode(&f, b, sizeof b), CBOLT_OK);
+            CHECK(memcmp(a, b, sizeof a) == 0);
+            for (i = 1, n = fl_count(&f); i < n; i++)
+                CHECK(all[i - 1] < all[i]);
+            for (i = 0; i < n; i++)
+                CHECK(state[all[i]] != 0);
+            CHECK_EQ(fl_encode(&f, b, 16 + 8 * n - 1), CBOLT_ERR_NOMEM);
+        }
+        /* the free ids: sorted, inside their array, exactly the model's */
+        CHECK(f.ids >= f.base && (size_t)(f.ids - f.base) + f.n <= f.cap);
+        for (i = 1; i < f.n; i++)
+            CHECK(f.ids[i - 1] < f.ids[i]);
+        for (i = 0, n = 0; i < f.n; i++)
+            CHECK_EQ(state[f.ids[i]], 1);
+        for (p = 2; p < PAGES; p++)
+            n += state[p] == 1;
+        CHECK_EQ(n, f.n);
+    }
+    CHECK(f.cap <= 4 * PAGES + 64);
+    fl_destroy(&f);
+}
+
 int main(void)
 {
     unit_suite = "alloc";
@@ -259,5 +366,7 @@ int main(void)
     RUN(free_release_rollback);
     RUN(merge_refuses_shared_ids);
     RUN(merge_refuses_meta_page);
+    RUN(in_place_steps);
+    RUN(in_place_model);
     return unit_total_failed ? 1 : 0;
 }

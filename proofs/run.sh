@@ -269,8 +269,11 @@ run() {
     # shellcheck disable=SC2086
     local prover=(-wp-prover cvc4,z3)
     case " $* " in *" -wp-prover "*) prover=() ;; esac
+    # in the background, its pid noted, so that stop_lanes can stop it
     timeout -k 10 "$RUN_CAP" frama-c "${COMMON[@]}" "${prover[@]}" "$@" \
-        >"$log" 2>&1
+        >"$log" 2>&1 &
+    echo $! >"$LOGS/lane-$lane.pid"
+    wait $!
     rc=$?
     # verdicts taken from the cache: WP's "(cached: N)" per prover
     hits=$(grep -aoE '\(cached: [0-9]+\)' "$log" | grep -oE '[0-9]+' |
@@ -343,8 +346,25 @@ next_job() {
         echo "$n"
     ) 9>"$LOGS/.next.lock"
 }
+# Killed or interrupted, the script stops its lanes and their frama-c
+# runs (timeout passes the signal on to frama-c and its provers), so that
+# no orphaned run appends to the next run's result files.
+lane_pids=()
+stop_lanes() {
+    local p f
+    trap - INT TERM HUP
+    for p in "${lane_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for f in "$LOGS"/lane-*.pid; do
+        [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null
+    done
+    echo "proofs: stopped; runs not finished are not counted" >&2
+    exit 130
+}
+trap stop_lanes INT TERM HUP
+rm -f "$LOGS"/lane-*.pid
 for ((l = 1; l <= LANES; l++)); do
     (
+        trap - INT TERM HUP
         while :; do
             i=$(next_job)
             [ "$i" -lt ${#sorted[@]} ] || break
@@ -352,8 +372,10 @@ for ((l = 1; l <= LANES; l++)); do
             run "$l" ${sorted[$i]}
         done
     ) &
+    lane_pids+=($!)
 done
-wait
+wait "${lane_pids[@]}"
+trap - INT TERM HUP
 
 # Totals per module, then overall. A run that did not finish contributes
 # no goal count: its module says so instead of a goal total.

@@ -179,6 +179,30 @@ int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
     return CBOLT_OK;
 }
 
+static const char twice[] = "page both free and merged into the free ids";
+
+/* Sorts the ids m[0..k) about to join the free ids and checks them:
+ * page-double when one is there twice, page-id-range when one is a meta
+ * page (alloc.h's invariant "every id >= 2", checked at the cost of one
+ * comparison so that the proof need not trust the sort). */
+/*@ requires valid: \valid(m + (0 .. k - 1));
+    assigns m[0 .. k - 1], cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
+    ensures ok: \result == CBOLT_OK ==> SortedUnique(m, k) &&
+      (\forall integer i; 0 <= i < k ==> m[i] >= 2); */
+static int sort_check(uint64_t *m, size_t k)
+{
+    uint64_t at;
+    cb_sort_u64(m, k);
+    if ((at = freelist_sorted_unique(m, k)) != 0)
+        return cb_corrupt(m[at], RULE_PAGE_DOUBLE, twice);
+    if (k > 0 && m[0] < 2)
+        return cb_corrupt(m[0], RULE_PAGE_ID_RANGE,
+                          "meta page among the ids merged into the free ids");
+    /*@ assert m_above: \forall integer i; 0 <= i < k ==> m[i] >= 2; */
+    return CBOLT_OK;
+}
+
 /* Sorts the ids m[0..k) and merges them with the free ids into out (room
  * for f->n + k): CBOLT_OK, or a corruption error, and then out must not
  * be used: page-id-range when a meta page id is among them (alloc.h's
@@ -201,17 +225,12 @@ int fl_free(fl *f, uint64_t txid, uint64_t pgid, uint64_t overflow,
         In(out[i], f->ids, f->n) || In(out[i], m, k); */
 static int sorted_merge(const fl *f, uint64_t *m, size_t k, uint64_t *out)
 {
-    static const char twice[] = "page both free and merged into the free ids";
-    uint64_t dup = 0, at;
-    cb_sort_u64(m, k);
-    if ((at = freelist_sorted_unique(m, k)) != 0)
-        return cb_corrupt(m[at], RULE_PAGE_DOUBLE, twice);
-    if (k > 0 && m[0] < 2)
-        return cb_corrupt(m[0], RULE_PAGE_ID_RANGE,
-                          "meta page among the ids merged into the free ids");
+    uint64_t dup = 0;
+    int rc = sort_check(m, k);
+    if (rc != CBOLT_OK)
+        return rc;
     /*@ assert free_above: \forall integer i; 0 <= i < f->n ==>
           f->ids[i] >= 2; */
-    /*@ assert m_above: \forall integer i; 0 <= i < k ==> m[i] >= 2; */
     if (ids_merge(f->ids, f->n, m, k, out, &dup) != 0)
         return cb_corrupt(dup, RULE_PAGE_DOUBLE, twice);
     /*@ assert disjoint: \forall integer i, j; 0 <= i < f->n && 0 <= j < k ==>
@@ -322,18 +341,14 @@ static size_t merge_cut(const uint64_t *ids, size_t n, size_t slack,
     return best;
 }
 
-/* Sorts m[0..k) and checks it as sorted_merge() does, before anything
- * moves: no id twice, none a meta page, none among ids[0..n). */
+/* sort_check(), and no id of m among ids[0..n): all a merge in place
+ * checks before anything moves. */
 static int merge_check(const uint64_t *ids, size_t n, uint64_t *m, size_t k)
 {
-    static const char twice[] = "page both free and merged into the free ids";
     size_t at;
-    cb_sort_u64(m, k);
-    if ((at = freelist_sorted_unique(m, k)) != 0)
-        return cb_corrupt(m[at], RULE_PAGE_DOUBLE, twice);
-    if (k > 0 && m[0] < 2)
-        return cb_corrupt(m[0], RULE_PAGE_ID_RANGE,
-                          "meta page among the ids merged into the free ids");
+    int rc = sort_check(m, k);
+    if (rc != CBOLT_OK)
+        return rc;
     if ((at = ids_common(ids, n, m, k)) != k)
         return cb_corrupt(m[at], RULE_PAGE_DOUBLE, twice);
     return CBOLT_OK;

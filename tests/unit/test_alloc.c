@@ -354,6 +354,29 @@ TEST(in_place_model)
     fl_destroy(&f);
 }
 
+/* A window that slides: the lowest page taken, a higher one freed, at
+ * every commit. The free ids stay 1000, and so must their array: the
+ * slack that allocations from the front leave is not carried into the
+ * array a release moves them to. */
+TEST(sliding_window_bounded)
+{
+    static uint64_t ids[1000];
+    uint64_t i;
+    fl f;
+    for (i = 0; i < 1000; i++)
+        ids[i] = 2 + i;
+    fl_init(&f);
+    CHECK_EQ(fl_load(&f, ids, 1000), CBOLT_OK);
+    for (i = 0; i < 200000 && !unit_failed; i++) {
+        CHECK_EQ(fl_allocate(&f, 10 + i, 1), 2 + i);
+        CHECK_EQ(fl_free(&f, 10 + i, 1002 + i, 0, 0), CBOLT_OK);
+        CHECK_EQ(fl_release(&f, NULL, 0), CBOLT_OK);
+        CHECK_EQ(f.n, 1000);
+        CHECK(f.cap <= 8 * 1000);
+    }
+    fl_destroy(&f);
+}
+
 int main(void)
 {
     unit_suite = "alloc";
@@ -368,5 +391,6 @@ int main(void)
     RUN(merge_refuses_meta_page);
     RUN(in_place_steps);
     RUN(in_place_model);
+    RUN(sliding_window_bounded);
     return unit_total_failed ? 1 : 0;
 }

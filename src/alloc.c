@@ -292,19 +292,21 @@ static void pending_remove(fl *f, size_t i)
 }
 
 /* Room for a merge in place: at least back free slots above the free
- * ids. When there are fewer, the ids move to a new array with room on
- * both sides (twice what they need), their slack below kept. */
+ * ids. When there are fewer, the ids move to a new array of twice what
+ * they and the room need, centred: the slack below is made anew, not
+ * carried over, so that a window sliding up (the lowest page taken, a
+ * higher one freed) does not grow the array without bound. */
 static int make_room(fl *f, size_t back)
 {
     size_t off = (size_t)(f->ids - f->base), need, cap, at;
     uint64_t *p;
     if (f->cap - off - f->n >= back)
         return CBOLT_OK;
-    if (f->n > SIZE_MAX / 32 || back > SIZE_MAX / 32 || off > SIZE_MAX / 32)
+    if (f->n > SIZE_MAX / 32 || back > SIZE_MAX / 32)
         return CBOLT_ERR_NOMEM;
-    need = off + f->n + back;
+    need = f->n + back;
     cap = 2 * need + 64;
-    at = off + (cap - need) / 2;
+    at = (cap - need) / 2;
     if (!(p = cb_malloc(cap * sizeof *p)))
         return CBOLT_ERR_NOMEM;
     if (f->n)

@@ -107,7 +107,7 @@ STORE_LEMMAS=ElemsOkInBounds
 CURSOR_FCTS=cursor_init,top,ref_count,ref_is_leaf,ref_key,ref_child
 CURSOR_FCTS=$CURSOR_FCTS,ref_lower_bound,child_in_range,leaf_item
 CURSOR_FCTS=$CURSOR_FCTS,cursor_on_item,cursor_at,cursor_item,cursor_leaf_id
-CURSOR_FCTS=$CURSOR_FCTS,usable,emit
+CURSOR_FCTS=$CURSOR_FCTS,usable,emit,has_next,seek_index
 # The bookkeeping of walk.c: the reach marks, the problems reported, the
 # freelist page's marks (proofs/README.md, "walk"); walk_problem
 # (variadic) is assumed, and the traversal is listed as not proved.

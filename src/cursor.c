@@ -168,6 +168,16 @@ static int child_in_range(const page_view *pv, const uint8_t *lo,
     return CBOLT_OK;
 }
 
+/* Whether the level has an element after its index (no wrap-around). */
+/*@ requires level: RefReadable(r);
+    assigns \nothing;
+    ensures next: \result != 0 <==> r->index + 1 < RefCount(r); */
+static int has_next(const cursor_ref *r)
+{
+    uint32_t n = ref_count(r);
+    return n > 0 && r->index < n - 1;
+}
+
 /* Pushes the child of the top (branch) level at its index, positioned at
  * its first element, or its last when at_last. A child read from the file
  * must keep its keys inside the range its parent gives it. */
@@ -191,7 +201,7 @@ static int descend(cbolt_cursor *c, int at_last)
     if (rc != CBOLT_OK)
         return rc;
     ref_key(r, r->index, &lo, &lolen);
-    if (r->index + 1u < ref_count(r))
+    if (has_next(r))
         ref_key(r, r->index + 1, &hi, &hilen);
     if (!nd && (rc = child_in_range(&pv, lo, lolen, hi, hilen)) != CBOLT_OK)
         return rc;
@@ -205,11 +215,13 @@ static int descend(cbolt_cursor *c, int at_last)
     return CBOLT_OK;
 }
 
-/* Descends from the top level to a leaf along first (or last) children. */
+/* Descends from the top level to a leaf along first (or last) children,
+ * stopping at an empty level (only a node can be one: the door refuses an
+ * empty branch page), whose child descend() could not read. */
 static int to_leaf(cbolt_cursor *c, int at_last)
 {
     int rc = CBOLT_OK;
-    while (rc == CBOLT_OK && !ref_is_leaf(top(c)))
+    while (rc == CBOLT_OK && ref_count(top(c)) > 0 && !ref_is_leaf(top(c)))
         rc = descend(c, at_last);
     if (rc != CBOLT_OK)
         c->depth = 0;
@@ -251,12 +263,17 @@ int cursor_last_raw(cbolt_cursor *c)
     return rc == CBOLT_OK ? leaf_item(c) : rc;
 }
 
+/* back_to_item()'s answer when the cursor was on the first item (no
+ * CBOLT_ code has this value; the moves answer CBOLT_NOTFOUND). */
+enum { AT_FRONT = 2 };
+
 /* Moves back to the item before the cursor, skipping leaves emptied in
- * this transaction; *front is set (and CBOLT_NOTFOUND returned) when
- * there is none. */
-static int back_to_item(cbolt_cursor *c, int *front)
+ * this transaction: CBOLT_OK, AT_FRONT when there is none, CBOLT_NOTFOUND
+ * when the cursor was not positioned, or an error. (An answer, not an
+ * out-parameter: a local whose address is taken costs every caller's proof
+ * the frame of its whole path.) */
+static int back_to_item(cbolt_cursor *c)
 {
-    *front = 0;
     for (;;) {
         int i, rc;
         for (i = c->depth - 1; i >= 0; i--) {
@@ -264,10 +281,8 @@ static int back_to_item(cbolt_cursor *c, int *front)
                 c->stack[i].index--;
                 break;
             }
-            if (i == 0) {
-                *front = 1;
-                return CBOLT_NOTFOUND;
-            }
+            if (i == 0)
+                return AT_FRONT;
             c->depth = i; /* bbolt pops the exhausted level */
         }
         if (c->depth == 0)
@@ -288,7 +303,7 @@ int cursor_next_raw(cbolt_cursor *c)
     cursor_ref *t = c->depth ? top(c) : NULL;
     int on_item = t && ref_is_leaf(t) && t->index < ref_count(t);
     /* the common case: the next item is on the same leaf */
-    if (t && t->index + 1u < ref_count(t) && ref_is_leaf(t)) {
+    if (t && has_next(t) && ref_is_leaf(t)) {
         t->index++;
         return CBOLT_OK;
     }
@@ -296,16 +311,15 @@ int cursor_next_raw(cbolt_cursor *c)
         int i, rc;
         for (i = c->depth - 1; i >= 0; i--) {
             cursor_ref *r = &c->stack[i];
-            if (r->index + 1u < ref_count(r)) {
+            if (has_next(r)) {
                 r->index++;
                 break;
             }
         }
         if (i < 0) {
             if (on_item && ref_count(top(c)) == 0) {
-                int front;
-                rc = back_to_item(c, &front);
-                return rc == CBOLT_OK || front ? CBOLT_NOTFOUND : rc;
+                rc = back_to_item(c);
+                return rc == CBOLT_OK || rc == AT_FRONT ? CBOLT_NOTFOUND : rc;
             }
             return CBOLT_NOTFOUND;
         }
@@ -319,8 +333,8 @@ int cursor_next_raw(cbolt_cursor *c)
 
 int cursor_prev_raw(cbolt_cursor *c)
 {
-    int front, rc = back_to_item(c, &front);
-    if (front) {
+    int rc = back_to_item(c);
+    if (rc == AT_FRONT) {
         /* bbolt 1.3.10 and later (#733): off the front, the cursor stays
          * on the first item */
         rc = cursor_first_raw(c);
@@ -337,22 +351,37 @@ int cursor_seek_raw(cbolt_cursor *c, const uint8_t *key, size_t klen)
     return rc;
 }
 
+/* The index bbolt's seek takes at a level for key: on a leaf the first
+ * element not below key (the count when there is none); on a branch the
+ * last child whose separator is at most key (the first when there is
+ * none). */
+/*@ requires level: RefOk(r);
+    requires key: \valid_read(key + (0 .. klen - 1));
+    assigns \nothing;
+    ensures index: \result <= RefCount(r);
+    ensures branch: !RefIsLeaf(r) && RefCount(r) > 0 ==>
+                    \result < RefCount(r); */
+static uint32_t seek_index(const cursor_ref *r, const uint8_t *key,
+                           size_t klen)
+{
+    int exact;
+    uint32_t i = ref_lower_bound(r, key, klen, &exact);
+    if (ref_is_leaf(r))
+        return i;
+    if (!exact && i > 0)
+        i--;
+    if (i >= ref_count(r)) /* only an emptied branch node */
+        i = ref_count(r) ? ref_count(r) - 1 : 0;
+    return i;
+}
+
 int cursor_search(cbolt_cursor *c, const uint8_t *key, size_t klen)
 {
-    int rc = push_root(c), exact;
+    int rc = push_root(c);
     while (rc == CBOLT_OK) {
         cursor_ref *r = top(c);
-        uint32_t i = ref_lower_bound(r, key, klen, &exact);
-        if (ref_is_leaf(r)) {
-            r->index = i;
-            break;
-        }
-        if (!exact && i > 0)
-            i--;
-        if (i >= ref_count(r)) /* only an emptied branch node */
-            i = ref_count(r) ? ref_count(r) - 1 : 0;
-        r->index = i;
-        if (ref_count(r) == 0)
+        r->index = seek_index(r, key, klen);
+        if (ref_is_leaf(r) || ref_count(r) == 0)
             break;
         rc = descend(c, 0);
     }

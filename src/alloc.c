@@ -11,6 +11,26 @@
 #include "error.h"
 #include "mem.h"
 
+#ifdef __FRAMAC__
+/* The blocks make_room allocates for the free ids, as the proofs see them:
+ * one region (proofs/README.md, "alloc"). */
+extern uint64_t fl_ids_heap[SIZE_MAX / 8];
+/* cb_malloc (mem.c, not proved) for n ids: WP's Typed model follows no
+ * cast of its void *, so a typed declaration: NULL, or n writable ids in
+ * fl_ids_heap apart from *f and from its array (a fresh block). */
+/*@ requires size: n <= SIZE_MAX / 8;
+    requires valid: \valid_read(f);
+    assigns \nothing;
+    ensures fresh: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&fl_ids_heap[0]) &&
+       \separated(\result + (0 .. n - 1), f, f->base + (0 .. f->cap - 1))); */
+uint64_t *fl_ids_malloc(size_t n, const fl *f);
+#define IDS_MALLOC(f, n) fl_ids_malloc((n), (f))
+#else
+#define IDS_MALLOC(f, n) cb_malloc((n) * sizeof(uint64_t))
+#endif
+
 #ifdef CBOLT_DEBUG
 /* alloc.h's first invariant, with the proved checker. */
 static int ids_ok(const fl *f)
@@ -291,30 +311,65 @@ static void pending_remove(fl *f, size_t i)
     f->npend--;
 }
 
+/* Copies src[0 .. n) to dst: a copy loop rather than memcpy(), so that
+ * the proof sees the ids (WP's Typed model cannot read a byte-wise copy
+ * back as ids). */
+/*@ requires valid: \valid(dst + (0 .. n - 1)) && \valid_read(src + (0 .. n - 1));
+    requires separated: \separated(dst + (0 .. n - 1), src + (0 .. n - 1));
+    assigns dst[0 .. n - 1];
+    ensures copied: \forall integer i; 0 <= i < n ==> dst[i] == src[i];
+    ensures sorted: SortedUnique(src, n) ==> SortedUnique(dst, n); */
+static void ids_copy(uint64_t *dst, const uint64_t *src, size_t n)
+{
+    size_t i;
+    /*@ loop invariant range: 0 <= i <= n;
+        loop invariant copied: \forall integer j; 0 <= j < i ==> dst[j] == src[j];
+        loop assigns i, dst[0 .. n - 1];
+        loop variant n - i; */
+    for (i = 0; i < n; i++)
+        dst[i] = src[i];
+}
+
 /* Room for a merge in place: at least back free slots above the free
  * ids. When there are fewer, the ids move to a new array of twice what
  * they and the room need, centred: the slack below is made anew, not
  * carried over, so that a window sliding up (the lowest page taken, a
- * higher one freed) does not grow the array without bound. */
+ * higher one freed) does not grow the array without bound. The bound on
+ * the counts keeps the new array's byte count from wrapping. */
+/*@ requires array: FreeArray(f);
+    assigns f->ids, f->base, f->cap, fl_ids_heap[..];
+    ensures array: FreeArray(f);
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures room: \result == CBOLT_OK ==> FreeRoom(f) >= back;
+    ensures same: \forall integer i; 0 <= i < f->n ==>
+      f->ids[i] == \old(f->ids[i]);
+    ensures nomem: \result != CBOLT_OK ==> f->ids == \old(f->ids) &&
+      f->base == \old(f->base) && f->cap == \old(f->cap); */
 static int make_room(fl *f, size_t back)
 {
     size_t off = (size_t)(f->ids - f->base), need, cap, at;
     uint64_t *p;
     if (f->cap - off - f->n >= back)
         return CBOLT_OK;
-    if (f->n > SIZE_MAX / 32 || back > SIZE_MAX / 32)
+    if (f->n > SIZE_MAX / 64 || back > SIZE_MAX / 64)
         return CBOLT_ERR_NOMEM;
     need = f->n + back;
     cap = 2 * need + 64;
     at = (cap - need) / 2;
-    if (!(p = cb_malloc(cap * sizeof *p)))
+    if (!(p = IDS_MALLOC(f, cap)))
         return CBOLT_ERR_NOMEM;
-    if (f->n)
-        memcpy(p + at, f->ids, f->n * sizeof *p);
+    /*@ assert free: SortedUnique(f->ids, f->n) &&
+          (f->n > 0 ==> f->ids[0] >= 2) && at + f->n <= cap; */
+    ids_copy(p + at, f->ids, f->n);
+    /*@ assert moved: f->n == \at(f->n, Pre) && SortedUnique(p + at, f->n) &&
+          (f->n > 0 ==> p[at] >= 2); */
     cb_free(f->base);
     f->base = p;
     f->ids = p + at;
     f->cap = cap;
+    /*@ assert layout: f->ids - f->base + f->n <= f->cap &&
+          \valid(f->base + (0 .. f->cap - 1)); */
+    /*@ assert ids: FreeIds(f); */
     return CBOLT_OK;
 }
 
@@ -325,17 +380,33 @@ static int make_room(fl *f, size_t back)
  * moves the fewest ids. Pages freed come back near where they were taken
  * (the lowest runs), so both moves are usually short: a long free array
  * is not copied at every release. */
+/*@ requires valid: \valid_read(ids + (0 .. n - 1)) &&
+                    \valid_read(m + (0 .. k - 1));
+    requires sorted: SortedUnique(ids, n) && SortedUnique(m, k);
+    requires size: k < SIZE_MAX;
+    assigns \nothing;
+    ensures cut: \result <= k && \result <= slack; */
 static size_t merge_cut(const uint64_t *ids, size_t n, size_t slack,
                         const uint64_t *m, size_t k)
 {
     size_t s, best = 0, least = SIZE_MAX;
     size_t below = 0, at = 0; /* ids below m[s - 1], below m[s] */
+    /*@ loop invariant range: 0 <= s <= k + 1 && s <= slack + 1;
+        loop invariant best: best <= k && best <= slack;
+        loop invariant below: below == at && at <= n && (s == 0 ==> at == 0);
+        loop invariant at: 0 < s <= k && 0 < at ==> ids[at - 1] < m[s - 1];
+        loop assigns s, best, least, below, at;
+        loop variant k - s; */
     for (s = 0; s <= k && s <= slack; s++) {
+        size_t moved;
+        /*@ assert order: 0 < s < k ==> m[s - 1] < m[s]; */
         /* no id lies between two consecutive ones: one search per span */
         if (s < k && (s == 0 || m[s] != m[s - 1] + 1))
             at = ids_lower_bound(ids, n, m[s]);
-        if (below + (s < k ? n - at : 0) < least) {
-            least = below + (s < k ? n - at : 0);
+        /*@ assert grows: below <= at <= n; */
+        moved = below + (s < k ? n - at : 0);
+        if (moved < least) {
+            least = moved;
             best = s;
         }
         below = at;
@@ -345,6 +416,14 @@ static size_t merge_cut(const uint64_t *ids, size_t n, size_t slack,
 
 /* sort_check(), and no id of m among ids[0..n): all a merge in place
  * checks before anything moves. */
+/*@ requires valid: \valid_read(ids + (0 .. n - 1)) && \valid(m + (0 .. k - 1));
+    requires sorted: SortedUnique(ids, n);
+    requires separated: \separated(ids + (0 .. n - 1), m + (0 .. k - 1));
+    assigns m[0 .. k - 1], cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
+    ensures ok: \result == CBOLT_OK ==> SortedUnique(m, k) &&
+      (\forall integer i; 0 <= i < k ==> m[i] >= 2) &&
+      (\forall integer i, j; 0 <= i < n && 0 <= j < k ==> ids[i] != m[j]); */
 static int merge_check(const uint64_t *ids, size_t n, uint64_t *m, size_t k)
 {
     size_t at;

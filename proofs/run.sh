@@ -2,12 +2,14 @@
 # proofs/run.sh - proves the ACSL contracts of page.c, meta.c,
 # freelist.c, split.c (and the loads of format.h they use), the merge of
 # alloc.c, store.c's page door and open path, the read side of
-# cursor.c's accessors, walk.c's bookkeeping and u64map.c's hash map
+# cursor.c's accessors, walk.c's bookkeeping, u64map.c's hash map and
+# check.c's sweep of the marks
 # with Frama-C WP.
 #
 #   bash proofs/run.sh                 every module
 #   bash proofs/run.sh meta page       some modules (meta, freelist, page, split,
-#                                      alloc, store, cursor, walk, u64map)
+#                                      alloc, store, cursor, walk, u64map,
+#                                      check)
 #   WP_LANES=1 bash proofs/run.sh      one frama-c run at a time (2 by
 #                                      default, at most 4)
 #   WP_CACHE=none bash proofs/run.sh   every goal proved from scratch
@@ -113,6 +115,9 @@ CURSOR_FCTS=$CURSOR_FCTS,usable,emit,has_next,seek_index
 # freelist page's marks (proofs/README.md, "walk"); walk_problem
 # (variadic) is assumed, and the traversal is listed as not proved.
 WALK_FCTS=walk_mark,callee_problem,walk_free,walk_freelist,push_bucket
+# check.c's per-page bookkeeping: the sweep of the reach and free marks
+# (proofs/README.md, "check").
+CHECK_FCTS=check_unreachable
 # The hash of u64map.c, whose multiply wraps by design (proofs/README.md,
 # "u64map").
 U64MAP_WRAP_FCTS=slot
@@ -199,6 +204,9 @@ jobs_of() {
     walk)
         echo "walk walk src/walk.c ${STRICT[*]} -wp-fct $WALK_FCTS"
         ;;
+    check)
+        echo "check check src/check.c ${STRICT[*]} -wp-fct $CHECK_FCTS"
+        ;;
     u64map)
         # The map's invariants (spec/u64map.acsl) through every function;
         # put's goals have one case per path out: -wp-split.
@@ -211,7 +219,7 @@ jobs_of() {
         return 0
         ;;
     *)
-        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map)" >&2
+        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check)" >&2
         return 2
         ;;
     esac
@@ -224,7 +232,7 @@ jobs_of() {
 # crept into the specifications.
 if grep -nE '\b(axiom|admit)\b' spec/*.acsl src/page.[ch] src/meta.[ch] \
         src/freelist.[ch] src/format.h src/split.[ch] src/alloc.[ch] \
-        src/store.[ch] src/cursor.[ch] src/walk.[ch] src/u64map.[ch] \
+        src/store.[ch] src/cursor.[ch] src/walk.[ch] src/u64map.[ch] src/check.c \
         src/node.h src/mem.h \
         src/error.h \
         proofs/roundtrip.c proofs/pins.c; then
@@ -237,7 +245,7 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
     why3 config detect >/dev/null 2>&1
 
 mods=("$@")
-[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map)
+[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check)
 with_split=0
 for m in "${mods[@]}"; do [ "$m" = split ] && with_split=1; done
 all_jobs=()

@@ -150,10 +150,23 @@ static void check_meta_page(checker *k, uint64_t i)
         say(k->o->note, k->o->arg, i, rule, msg);
 }
 
-/* Every page below the high-water mark is reached or free. */
+/* Every page below the high-water mark is reached or free: the marks
+ * are read only below it (the per-page bookkeeping indexed by ids proved
+ * in range; proofs/README.md, "check"). */
+/*@ requires marks: WalkerMarks(&k->w);
+    requires freed: \valid_read(freed + (0 .. k->w.s->hwm - 1));
+    requires separated: \separated(&k->w, freed + (0 .. k->w.s->hwm - 1));
+    assigns k->w.stop, walk_visitor_state, walk_last_pgid, walk_last_rule;
+    ensures marks: WalkerMarks(&k->w); */
 static void check_unreachable(checker *k, const uint8_t *freed)
 {
     uint64_t i;
+    /*@ loop invariant marks: WalkerMarks(&k->w);
+        loop invariant range: 2 <= i;
+        loop invariant below: i <= k->w.s->hwm || i == 2;
+        loop assigns i, k->w.stop, walk_visitor_state, walk_last_pgid,
+                     walk_last_rule;
+        loop variant k->w.s->hwm - i; */
     for (i = 2; i < k->w.s->hwm && !k->w.stop; i++)
         if (!k->w.reach[i] && !freed[i])
             walk_problem(&k->w, i, RULE_PAGE_UNREACHABLE,

@@ -2,14 +2,13 @@
 # proofs/run.sh - proves the ACSL contracts of page.c, meta.c,
 # freelist.c, split.c (and the loads of format.h they use), the merge of
 # alloc.c, store.c's page door and open path, the read side of
-# cursor.c's accessors, walk.c's bookkeeping, u64map.c's hash map and
-# check.c's sweep of the marks
-# with Frama-C WP.
+# cursor.c's accessors, walk.c's bookkeeping, u64map.c's hash map,
+# check.c's sweep of the marks and error.c's names with Frama-C WP.
 #
 #   bash proofs/run.sh                 every module
 #   bash proofs/run.sh meta page       some modules (meta, freelist, page, split,
 #                                      alloc, store, cursor, walk, u64map,
-#                                      check)
+#                                      check, error)
 #   WP_LANES=1 bash proofs/run.sh      one frama-c run at a time (2 by
 #                                      default, at most 4)
 #   WP_CACHE=none bash proofs/run.sh   every goal proved from scratch
@@ -118,6 +117,10 @@ WALK_FCTS=walk_mark,callee_problem,walk_free,walk_freelist,push_bucket
 # check.c's per-page bookkeeping: the sweep of the reach and free marks
 # (proofs/README.md, "check").
 CHECK_FCTS=check_unreachable
+# The names of error.c (proofs/README.md, "error"); its record of the last
+# error (thread-local, written with vsnprintf) is not proved.
+ERROR_FCTS=cbolt_version,cbolt_strerror,cb_rule_name,cb_is_hard
+ERROR_FCTS=$ERROR_FCTS,cb_last_rule,cb_last_detail,cbolt_last_error
 # The hash of u64map.c, whose multiply wraps by design (proofs/README.md,
 # "u64map").
 U64MAP_WRAP_FCTS=slot
@@ -207,6 +210,13 @@ jobs_of() {
     check)
         echo "check check src/check.c ${STRICT[*]} -wp-fct $CHECK_FCTS"
         ;;
+    error)
+        # -c11: the record is _Thread_local. error.c's lemmas are those
+        # of format.acsl, proved by the other modules' lemma runs: no
+        # lemma run.
+        echo "error error src/error.c -c11 ${STRICT[*]} -wp-fct $ERROR_FCTS -wp-split"
+        return 0
+        ;;
     u64map)
         # The map's invariants (spec/u64map.acsl) through every function;
         # put's goals have one case per path out: -wp-split.
@@ -219,7 +229,7 @@ jobs_of() {
         return 0
         ;;
     *)
-        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check)" >&2
+        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check, error)" >&2
         return 2
         ;;
     esac
@@ -232,7 +242,7 @@ jobs_of() {
 # crept into the specifications.
 if grep -nE '\b(axiom|admit)\b' spec/*.acsl src/page.[ch] src/meta.[ch] \
         src/freelist.[ch] src/format.h src/split.[ch] src/alloc.[ch] \
-        src/store.[ch] src/cursor.[ch] src/walk.[ch] src/u64map.[ch] src/check.c \
+        src/store.[ch] src/cursor.[ch] src/walk.[ch] src/u64map.[ch] src/check.c src/error.c \
         src/node.h src/mem.h \
         src/error.h \
         proofs/roundtrip.c proofs/pins.c; then
@@ -245,7 +255,7 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
     why3 config detect >/dev/null 2>&1
 
 mods=("$@")
-[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check)
+[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check error)
 with_split=0
 for m in "${mods[@]}"; do [ "$m" = split ] && with_split=1; done
 all_jobs=()
@@ -263,7 +273,7 @@ cost() {
     split-put) echo 300 ;; meta) echo 50 ;; freelist-release) echo 60 ;;
     split-lemmas) echo 60 ;; alloc) echo 120 ;; store) echo 150 ;;
     store-open) echo 60 ;; cursor) echo 120 ;; walk) echo 120 ;;
-    u64map) echo 120 ;; freelist-inplace) echo 150 ;;
+    u64map) echo 120 ;; freelist-inplace) echo 150 ;; error) echo 150 ;;
     *) echo 20 ;;
     esac
 }

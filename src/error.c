@@ -48,6 +48,8 @@ static const char *const rule_names[RULE__COUNT] = {
     [RULE_PAGE_FREED_REACHABLE] = "page-freed-reachable",
 };
 
+/*@ assigns \nothing;
+    ensures version: \valid_read(\result); */
 const char *cbolt_version(void)
 {
     return CBOLT_VERSION;
@@ -60,6 +62,8 @@ const char *cb_rule_name(int rule)
     return rule_names[rule];
 }
 
+/*@ assigns \nothing;
+    ensures name: \valid_read(\result); */
 const char *cbolt_strerror(int code)
 {
     switch (code) {
@@ -153,7 +157,9 @@ int cb_last_rule(void)
 
 const char *cb_last_detail(void)
 {
-    return last.message + last.detail;
+    /* record() keeps detail inside message; the bound makes it a fact */
+    return last.detail < sizeof last.message ? last.message + last.detail
+                                             : last.message;
 }
 
 int cb_is_hard(int code)
@@ -162,9 +168,12 @@ int cb_is_hard(int code)
            code == CBOLT_ERR_CORRUPT;
 }
 
+/* What cbolt_last_error() gives before the thread's first error. */
+static const cbolt_error_info no_error = {CBOLT_OK, "", 0, ""};
+
+/* Reads the record only (record() sets its rule and message): no call
+ * that merely asks changes it. */
 const cbolt_error_info *cbolt_last_error(void)
 {
-    last.info.rule = last.rule;
-    last.info.message = last.message;
-    return &last.info;
+    return last.info.message ? &last.info : &no_error;
 }

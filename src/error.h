@@ -45,18 +45,36 @@ int cb_error(int code, const char *fmt, ...)
     ensures corrupt: \result == CBOLT_ERR_CORRUPT; */
 int cb_corrupt(uint64_t pgid, int rule, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* The short name of a rule ("key-order"), "unknown-rule" out of range. */
-/*@ assigns \result \from rule; */
+/* The short name of a rule ("key-order"), "unknown-rule" out of range
+ * (proved, module error). */
+/*@ assigns \result \from rule;
+    ensures name: \valid_read(\result); */
 const char *cb_rule_name(int rule);
 
 /* The rule of the calling thread's last corruption error (RULE_OK when
  * the last error was not one), and its message without the leading
- * "page N: rule: ". */
+ * "page N: rule: " (both proved, module error: they read the record
+ * only). */
+/*@ assigns \nothing; */
 int cb_last_rule(void);
+/*@ assigns \nothing;
+    ensures detail: \valid_read(\result); */
 const char *cb_last_detail(void);
+#ifdef __FRAMAC__
+/* cbolt.h's cbolt_last_error(), with its contract (proved, module error):
+ * it reads the record only, and what it gives is readable. */
+/*@ assigns \nothing;
+    ensures valid: \valid_read(\result); */
+const cbolt_error_info *cbolt_last_error(void);
+#endif
 
 /* 1 for the codes that say a call failed part-way (out of memory, i/o,
- * corruption): in a read-write transaction they poison it. */
+ * corruption): in a read-write transaction they poison it (proved, module
+ * error). */
+/*@ assigns \nothing;
+    ensures hard: \result == 1 <==> code == CBOLT_ERR_NOMEM ||
+                  code == CBOLT_ERR_IO || code == CBOLT_ERR_CORRUPT;
+    ensures bool: \result == 0 || \result == 1; */
 int cb_is_hard(int code);
 
 #endif

@@ -28,14 +28,6 @@ struct walk_frame {
 int walk_visit_problem(void *arg, uint64_t pgid, int rule, const char *msg);
 #define VISIT_PROBLEM(v, pgid, rule, msg) \
     walk_visit_problem((v)->arg, (pgid), (rule), (msg))
-/* the last error of the thread (error.c, not proved): readable; */
-/*@ assigns \nothing;
-    ensures valid: \valid_read(\result); */
-const cbolt_error_info *cbolt_last_error(void);
-/*@ assigns \nothing; */
-int cb_last_rule(void);
-/*@ assigns \nothing; */
-const char *cb_last_detail(void);
 /* cb_malloc (mem.c, not proved) for n ids: WP's Typed model follows no
  * cast of its void *, so a typed declaration: NULL or n writable ids in
  * walk_ids_heap, the region the proofs give the blocks it hands out

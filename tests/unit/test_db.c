@@ -1,5 +1,6 @@
 /* test_db.c - db.c: creating, locking, meta selection and page size
  * discovery at open, on the in-memory backend and on real files. */
+#include <pthread.h>
 #include <unistd.h>
 
 #include "cbolt.h"
@@ -84,6 +85,37 @@ TEST(open_errors)
     o.page_size = 1000000000u;
     CHECK_EQ(cbolt_open("new.db", &o, &db), CBOLT_ERR_INVALID_ARG);
     CHECK_EQ(cbolt_open(NULL, &o, &db), CBOLT_ERR_INVALID_ARG);
+}
+
+/* cbolt_last_error() in a thread that has had no error yet: a record
+ * saying so, never NULL pointers; then the thread's own errors. */
+static void *fresh_thread(void *arg)
+{
+    const cbolt_error_info *e = cbolt_last_error();
+    int *ok = arg;
+    cbolt_options o = {0};
+    cbolt_db *db;
+    *ok = e && e->code == CBOLT_OK && e->rule && e->message &&
+          e->rule[0] == '\0' && e->message[0] == '\0';
+    o.vfs = vfs;
+    o.read_only = 1;
+    if (cbolt_open("missing-in-thread.db", &o, &db) != CBOLT_ERR_IO)
+        *ok = 0;
+    e = cbolt_last_error();
+    if (!e || e->code != CBOLT_ERR_IO || !e->message || !e->message[0])
+        *ok = 0;
+    return NULL;
+}
+
+TEST(last_error_before_any)
+{
+    pthread_t th;
+    int ok = 0;
+    CHECK_EQ(pthread_create(&th, NULL, fresh_thread, &ok), 0);
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    CHECK(ok);
+    /* this thread's record is its own: the open_errors above set it */
+    CHECK_EQ(cbolt_last_error()->code, CBOLT_ERR_INVALID_ARG);
 }
 
 TEST(meta_choice)
@@ -177,6 +209,7 @@ int main(void)
     vfs = cbolt_memvfs_new();
     RUN(new_file_layout);
     RUN(open_errors);
+    RUN(last_error_before_any);
     RUN(meta_choice);
     RUN(probe_page_size);
     RUN(meta_fields_out_of_range);

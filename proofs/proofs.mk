@@ -7,7 +7,7 @@
 #                         table of proofs/README.md rewritten from the run
 #   make proof-page       one module (also proof-meta, proof-freelist, proof-split,
 #                         proof-alloc, proof-store, proof-cursor, proof-walk,
-#                         proof-u64map, proof-check, proof-error)
+#                         proof-u64map, proof-check, proof-error, proof-node)
 #   make proofs-scratch   every goal proved by the provers, without the
 #                         committed cache of verdicts (proofs/cache/) that
 #                         the other targets replay
@@ -16,7 +16,7 @@
 # WP_RUN_CAP tune it (proofs/README.md).
 .PHONY: proofs proofs-scratch proofs-cache proof-page proof-meta \
         proof-freelist proof-split proof-alloc proof-store proof-cursor \
-        proof-walk proof-u64map proof-check proof-error
+        proof-walk proof-u64map proof-check proof-error proof-node
 proofs:
 	bash proofs/run.sh
 	python3 proofs/coverage.py --table build/proofs-coverage.md \
@@ -52,3 +52,5 @@ proof-check:
 	bash proofs/run.sh check
 proof-error:
 	bash proofs/run.sh error
+proof-node:
+	bash proofs/run.sh node

@@ -3,12 +3,13 @@
 # freelist.c, split.c (and the loads of format.h they use), the merge of
 # alloc.c, store.c's page door and open path, the read side of
 # cursor.c's accessors, walk.c's bookkeeping, u64map.c's hash map,
-# check.c's sweep of the marks and error.c's names with Frama-C WP.
+# check.c's sweep of the marks, error.c's names and the first of node.c
+# with Frama-C WP.
 #
 #   bash proofs/run.sh                 every module
 #   bash proofs/run.sh meta page       some modules (meta, freelist, page, split,
 #                                      alloc, store, cursor, walk, u64map,
-#                                      check, error)
+#                                      check, error, node)
 #   WP_LANES=1 bash proofs/run.sh      one frama-c run at a time (2 by
 #                                      default, at most 4)
 #   WP_CACHE=none bash proofs/run.sh   every goal proved from scratch
@@ -121,6 +122,8 @@ CHECK_FCTS=check_unreachable
 # error (thread-local, written with vsnprintf) is not proved.
 ERROR_FCTS=cbolt_version,cbolt_strerror,cb_rule_name,cb_is_hard
 ERROR_FCTS=$ERROR_FCTS,cb_last_rule,cb_last_detail,cbolt_last_error
+# The node glue proved so far (proofs/README.md, "node").
+NODE_FCTS=node_del,node_size
 # The hash of u64map.c, whose multiply wraps by design (proofs/README.md,
 # "u64map").
 U64MAP_WRAP_FCTS=slot
@@ -210,6 +213,9 @@ jobs_of() {
     check)
         echo "check check src/check.c ${STRICT[*]} -wp-fct $CHECK_FCTS"
         ;;
+    node)
+        echo "node node src/node.c ${STRICT[*]} -wp-fct $NODE_FCTS"
+        ;;
     error)
         # -c11: the record is _Thread_local. error.c's lemmas are those
         # of format.acsl, proved by the other modules' lemma runs: no
@@ -229,7 +235,7 @@ jobs_of() {
         return 0
         ;;
     *)
-        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check, error)" >&2
+        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check, error, node)" >&2
         return 2
         ;;
     esac
@@ -242,7 +248,7 @@ jobs_of() {
 # crept into the specifications.
 if grep -nE '\b(axiom|admit)\b' spec/*.acsl src/page.[ch] src/meta.[ch] \
         src/freelist.[ch] src/format.h src/split.[ch] src/alloc.[ch] \
-        src/store.[ch] src/cursor.[ch] src/walk.[ch] src/u64map.[ch] src/check.c src/error.c \
+        src/store.[ch] src/cursor.[ch] src/walk.[ch] src/u64map.[ch] src/check.c src/error.c src/node.c \
         src/node.h src/mem.h \
         src/error.h \
         proofs/roundtrip.c proofs/pins.c; then
@@ -255,7 +261,7 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
     why3 config detect >/dev/null 2>&1
 
 mods=("$@")
-[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check error)
+[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check error node)
 with_split=0
 for m in "${mods[@]}"; do [ "$m" = split ] && with_split=1; done
 all_jobs=()

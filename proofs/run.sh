@@ -104,6 +104,7 @@ STORE_DOOR_FCTS=$STORE_DOOR_FCTS,snap_page_run,snap_meta_page
 STORE_OPEN_FCTS=mmap_size,open_map_size,accept_page_size,meta_choose
 STORE_OPEN_FCTS=$STORE_OPEN_FCTS,read_meta,find_page_size,load_meta,io_error
 STORE_OPEN_FCTS=$STORE_OPEN_FCTS,too_small,no_meta,meta_corrupt
+STORE_READERS_FCTS=readers_add,readers_remove
 STORE_LEMMAS=ElemsOkInBounds
 # The read side of cursor.c: the levels' accessors, the search, the
 # descent and the moves (proofs/README.md, "cursor").
@@ -198,6 +199,9 @@ jobs_of() {
         # The open path: the page size accepted before any division, the
         # meta's pgid * page_size within the file and the mapping.
         echo "store store-open src/store.c ${STRICT[*]} -wp-fct $STORE_OPEN_FCTS"
+        # The registry of readers: sorted, one txid added or removed
+        # (one goal per case of the insertion's sortedness: -wp-split).
+        echo "store store-readers src/store.c ${STRICT[*]} -wp-fct $STORE_READERS_FCTS -wp-split"
         # The lemma of spec/store.acsl (the lemmas of the other spec
         # files it sees are proved by their own modules' lemma runs).
         echo "store store-lemmas src/store.c -wp-prop $STORE_LEMMAS" \
@@ -278,7 +282,7 @@ cost() {
     page-keycmp) echo 60 ;; split) echo 200 ;; split-move) echo 250 ;;
     split-put) echo 300 ;; meta) echo 50 ;; freelist-release) echo 60 ;;
     split-lemmas) echo 60 ;; alloc) echo 120 ;; store) echo 150 ;;
-    store-open) echo 60 ;; cursor) echo 120 ;; walk) echo 120 ;;
+    store-open) echo 60 ;; store-readers) echo 120 ;; cursor) echo 120 ;; walk) echo 120 ;;
     u64map) echo 120 ;; freelist-inplace) echo 150 ;; error) echo 150 ;;
     *) echo 20 ;;
     esac

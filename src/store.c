@@ -513,35 +513,128 @@ int store_busy(store *st)
 }
 
 /* Adds txid to the sorted multiset of open readers (under mu). */
+#ifdef __FRAMAC__
+/* cb_realloc (mem.c, not proved) of the readers to n ids: WP's Typed
+ * model follows no conversion of its void *, so a typed declaration. NULL
+ * (p unchanged), or n writable ids in store_readers_heap, the region the
+ * proofs give the registry, apart from *st, their first keep p's (what
+ * realloc keeps; the ghost arguments keep and st); on NULL, p's ids as
+ * they were. */
+extern uint64_t store_readers_heap[SIZE_MAX / 8];
+/*@ requires size: keep <= n && n <= SIZE_MAX / 8;
+    requires valid: \valid_read(p + (0 .. keep - 1)) && \valid_read(st);
+    assigns store_readers_heap[..];
+    ensures null_or_moved: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&store_readers_heap[0]) &&
+       \separated(\result + (0 .. n - 1), st) &&
+       \forall integer k; 0 <= k < keep ==> \result[k] == \old(p[k]));
+    ensures unchanged: \result == \null ==>
+      \forall integer k; 0 <= k < keep ==> p[k] == \old(p[k]); */
+uint64_t *store_readers_realloc(uint64_t *p, size_t n, size_t keep,
+                                const store *st);
+#define READERS_REALLOC(p, n, keep, st) \
+    store_readers_realloc((p), (n), (keep), (st))
+#else
+#define READERS_REALLOC(p, n, keep, st) cb_realloc((p), (n) * sizeof(uint64_t))
+#endif
+
+/* Registers a reader of txid, keeping the registry sorted (an insertion:
+ * readers come mostly in txid order, so the loop is short). */
+/*@ requires readers: ReadersOk(st);
+    requires room: st->capreaders <= SIZE_MAX / 16;
+    requires region: \separated(st, store_readers_heap + (0 .. SIZE_MAX / 8 - 1));
+    assigns st->readers, st->capreaders, st->nreaders,
+            st->readers[0 .. st->capreaders - 1], store_readers_heap[..],
+            cb_error_record;
+    ensures readers: ReadersOk(st);
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures added: \result == CBOLT_OK ==>
+      st->nreaders == \old(st->nreaders) + 1 &&
+      \exists integer k; 0 <= k < st->nreaders && st->readers[k] == txid;
+    ensures nomem: \result != CBOLT_OK ==>
+      st->nreaders == \old(st->nreaders) &&
+      st->readers == \old(st->readers); */
 static int readers_add(store *st, uint64_t txid)
 {
-    size_t i;
-    if (st->nreaders == st->capreaders) {
+    uint64_t *r = st->readers;
+    size_t n = st->nreaders, i;
+    if (n == st->capreaders) {
         size_t cap = st->capreaders ? 2 * st->capreaders : 16;
-        uint64_t *r = cb_realloc(st->readers, cap * sizeof *r);
+        r = READERS_REALLOC(r, cap, n, st);
         if (!r) /* a reader not registered could lose its pages: fail */
             return cb_error(CBOLT_ERR_NOMEM, "begin: out of memory");
         st->readers = r;
         st->capreaders = cap;
     }
-    for (i = st->nreaders; i > 0 && st->readers[i - 1] > txid; i--)
-        st->readers[i] = st->readers[i - 1];
-    st->readers[i] = txid;
-    st->nreaders++;
+    /*@ assert room: n < st->capreaders && ReadersSorted(r, n) &&
+          \valid(r + (0 .. st->capreaders - 1)); */
+    /*@ loop invariant range: 0 <= i <= n;
+        loop invariant below: \forall integer k; 0 <= k < i ==>
+          r[k] == \at(r[k], LoopEntry);
+        loop invariant moved: \forall integer k; i < k <= n ==>
+          r[k] == \at(r[k - 1], LoopEntry);
+        loop invariant greater: \forall integer k; i < k <= n ==> r[k] > txid;
+        loop invariant sorted_low: ReadersSorted(r, i);
+        loop invariant sorted_high: \forall integer a, b; i < a <= b <= n ==>
+          r[a] <= r[b];
+        loop invariant bridge: \forall integer a, b; 0 <= a < i < b <= n ==>
+          r[a] <= r[b];
+        loop assigns i, r[1 .. n];
+        loop variant i; */
+    for (i = n; i > 0 && r[i - 1] > txid; i--)
+        r[i] = r[i - 1];
+    /*@ assert lower: \forall integer a; 0 <= a < i ==> r[a] <= txid; */
+    r[i] = txid;
+    /*@ assert below: \forall integer a, b; 0 <= a <= b < i ==> r[a] <= r[b]; */
+    /*@ assert above: \forall integer a, b; i < a <= b <= n ==> r[a] <= r[b]; */
+    /*@ assert across: \forall integer a, b; 0 <= a < i < b <= n ==>
+          r[a] <= r[b]; */
+    /*@ assert left: \forall integer a; 0 <= a <= i ==> r[a] <= r[i]; */
+    /*@ assert right: \forall integer b; i <= b <= n ==> r[i] <= r[b]; */
+    /*@ assert sorted: ReadersSorted(r, n + 1); */
+    st->nreaders = n + 1;
+    /*@ assert kept: st->readers == r && ReadersSorted(r, n + 1); */
     return CBOLT_OK;
 }
 
+/* Removes one occurrence of txid (a reader ending), keeping the order; a
+ * copy loop rather than memmove(), so that the proof sees the ids. */
+/*@ requires readers: ReadersOk(st);
+    assigns st->nreaders, st->readers[0 .. st->nreaders - 1];
+    ensures readers: ReadersOk(st);
+    behavior present:
+      assumes \exists integer k; 0 <= k < st->nreaders && st->readers[k] == txid;
+      ensures removed: st->nreaders == \old(st->nreaders) - 1;
+    behavior absent:
+      assumes \forall integer k; 0 <= k < st->nreaders ==> st->readers[k] != txid;
+      ensures kept: st->nreaders == \old(st->nreaders);
+    complete behaviors;
+    disjoint behaviors; */
 static void readers_remove(store *st, uint64_t txid)
 {
-    size_t i;
-    for (i = 0; i < st->nreaders; i++) {
-        if (st->readers[i] == txid) {
-            memmove(st->readers + i, st->readers + i + 1,
-                    (st->nreaders - i - 1) * sizeof *st->readers);
-            st->nreaders--;
-            return;
-        }
-    }
+    uint64_t *r = st->readers;
+    size_t n = st->nreaders, i, j;
+    /*@ loop invariant range: 0 <= i <= n;
+        loop invariant before: \forall integer k; 0 <= k < i ==> r[k] != txid;
+        loop assigns i;
+        loop variant n - i; */
+    for (i = 0; i < n && r[i] != txid; i++)
+        ;
+    if (i == n)
+        return;
+    /*@ loop invariant range: i <= j < n;
+        loop invariant below: \forall integer k; 0 <= k < i ==>
+          r[k] == \at(r[k], LoopEntry);
+        loop invariant moved: \forall integer k; i <= k < j ==>
+          r[k] == \at(r[k + 1], LoopEntry);
+        loop invariant above: \forall integer k; j <= k < n ==>
+          r[k] == \at(r[k], LoopEntry);
+        loop assigns j, r[i .. n - 2];
+        loop variant n - j; */
+    for (j = i; j + 1 < n; j++)
+        r[j] = r[j + 1];
+    st->nreaders = n - 1;
 }
 
 /* Fills s from the meta in force and takes a mapping reference (under

@@ -27,8 +27,30 @@ extern uint64_t fl_ids_heap[SIZE_MAX / 8];
        \separated(\result + (0 .. n - 1), f, f->base + (0 .. f->cap - 1))); */
 uint64_t *fl_ids_malloc(size_t n, const fl *f);
 #define IDS_MALLOC(f, n) fl_ids_malloc((n), (f))
+/* The blocks pending_ids allocates for a copy of the pending ids: one
+ * region of their own (proofs/README.md, "alloc"). */
+extern uint64_t fl_pend_heap[SIZE_MAX / 8];
+/* cb_malloc (mem.c, not proved) for n pending ids, typed as for
+ * fl_ids_malloc: NULL, or n writable ids in fl_pend_heap. */
+/*@ requires size: n <= SIZE_MAX / 8;
+    assigns \nothing;
+    ensures fresh: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&fl_pend_heap[0])); */
+uint64_t *fl_pend_malloc(size_t n);
+#define PEND_MALLOC(n) fl_pend_malloc(n)
+/*@ // The blocks pending_ids allocates are apart from *f, its free
+    // array, its pending sets and their ids: what a fresh block is.
+    predicate PendFresh{L}(fl *f) =
+        \separated(&fl_pend_heap[0 .. SIZE_MAX / 8 - 1], f,
+                   f->base + (0 .. f->cap - 1),
+                   f->pend + (0 .. f->npend - 1)) &&
+        \forall integer i; 0 <= i < f->npend ==>
+          \separated(&fl_pend_heap[0 .. SIZE_MAX / 8 - 1],
+                     f->pend[i].ids + (0 .. f->pend[i].n - 1)); */
 #else
 #define IDS_MALLOC(f, n) cb_malloc((n) * sizeof(uint64_t))
+#define PEND_MALLOC(n) cb_malloc((n) * sizeof(uint64_t))
 #endif
 
 #ifdef CBOLT_DEBUG
@@ -543,8 +565,17 @@ size_t fl_free_count(const fl *f)
 size_t fl_pending_count(const fl *f)
 {
     size_t i, n = 0;
-    for (i = 0; i < f->npend; i++)
+    /*@ loop invariant range: 0 <= i <= f->npend;
+        loop invariant total: n == PendTotal(f->pend, i);
+        loop invariant prefix: \forall integer j; 0 <= j <= i ==>
+          0 <= PendTotal(f->pend, j) <= n;
+        loop assigns i, n;
+        loop variant f->npend - i; */
+    for (i = 0; i < f->npend; i++) {
+        /*@ assert step: PendTotal(f->pend, i + 1) == n + f->pend[i].n; */
+        /*@ assert bound: PendTotal(f->pend, i + 1) <= SIZE_MAX / 8; */
         n += f->pend[i].n;
+    }
     return n;
 }
 
@@ -562,17 +593,40 @@ uint64_t fl_page_bytes(const fl *f)
 }
 
 /* The pending ids, in one new array (*m, *k; NULL when there are none). */
+/*@ requires pend: PendingSets(f);
+    requires fresh: PendFresh(f);
+    requires out: \valid(m) && \valid(k) &&
+      \separated(m, k, f, f->pend + (0 .. f->npend - 1),
+                 &fl_pend_heap[0 .. SIZE_MAX / 8 - 1]);
+    assigns *m, *k, fl_pend_heap[..], cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures nomem: \result != CBOLT_OK ==> *m == \null && *k == 0;
+    ensures count: \result == CBOLT_OK ==>
+      *k == \at(PendTotal(f->pend, f->npend), Pre) && *k <= SIZE_MAX / 8;
+    ensures ids: \result == CBOLT_OK ==> \valid(*m + (0 .. *k - 1)) &&
+      (*k > 0 ==> \base_addr(*m) == \base_addr(&fl_pend_heap[0])); */
 static int pending_ids(const fl *f, uint64_t **m, size_t *k)
 {
-    size_t np = fl_pending_count(f), i;
+    size_t np = fl_pending_count(f), i, n = 0;
+    uint64_t *p = NULL;
+    *m = NULL;
     *k = 0;
-    *m = np ? cb_malloc(np * sizeof **m) : NULL;
-    if (np && !*m)
+    if (np && !(p = PEND_MALLOC(np)))
         return cb_error(CBOLT_ERR_NOMEM, "freelist: out of memory");
+    /*@ loop invariant range: 0 <= i <= f->npend;
+        loop invariant total: n == PendTotal{Pre}(f->pend, i);
+        loop assigns i, n, fl_pend_heap[..];
+        loop variant f->npend - i; */
     for (i = 0; i < f->npend; i++) {
-        memcpy(*m + *k, f->pend[i].ids, f->pend[i].n * sizeof **m);
-        *k += f->pend[i].n;
+        /*@ assert step: PendTotal{Pre}(f->pend, i + 1) == n + f->pend[i].n; */
+        /*@ assert room: n + f->pend[i].n <= np; */
+        /*@ assert apart: \separated(p + (0 .. np - 1),
+              f->pend[i].ids + (0 .. f->pend[i].n - 1)); */
+        ids_copy(p + n, f->pend[i].ids, f->pend[i].n);
+        n += f->pend[i].n;
     }
+    *m = p;
+    *k = n;
     return CBOLT_OK;
 }
 
@@ -595,6 +649,20 @@ int fl_copyall(const fl *f, uint64_t *out)
     return rc;
 }
 
+/*@ requires free: FreeArray(f);
+    requires pend: PendingSets(f);
+    requires fresh: PendFresh(f);
+    requires page: len >= PageHdrSize + 8 && \valid(page + (0 .. len - 1));
+    requires apart: \separated(page + (0 .. len - 1), f,
+                               f->base + (0 .. f->cap - 1),
+                               f->pend + (0 .. f->npend - 1),
+                               &fl_pend_heap[0 .. SIZE_MAX / 8 - 1]);
+    assigns page[0 .. len - 1], fl_pend_heap[..], cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT ||
+                    \result == CBOLT_ERR_NOMEM;
+    ensures count: \result == CBOLT_OK ==> FreelistHeaderOk(page, len) &&
+      FreelistCount(page) == f->n + \at(PendTotal(f->pend, f->npend), Pre) &&
+      FreelistIdsOff(page) == FreelistIdsOffN(FreelistCount(page)); */
 int fl_encode(const fl *f, uint8_t *page, size_t len)
 {
     size_t k, i = 0, j, pos = 0, at, o;
@@ -608,12 +676,44 @@ int fl_encode(const fl *f, uint8_t *page, size_t len)
         cb_free(m);
         return rc;
     }
+    //@ ghost size_t off = o;
+    /*@ assert apart: \separated(f->ids + (0 .. f->n - 1),
+                                 page + (0 .. len - 1)) &&
+          \separated(m + (0 .. k - 1), page + (0 .. len - 1)); */
     /* the free ids below each span of consecutive pending ids, then the
      * span: the ids in order, stored once, never merged into a copy */
+    /*@ loop invariant range: 0 <= i <= k && 0 <= pos <= f->n;
+        loop invariant at: o == off + 8 * (pos + i);
+        loop invariant fits: off >= PageHdrSize && off + 8 * (f->n + k) <= len;
+        loop invariant head: f->n + k >= FreelistCountOverflow ==>
+          off == PageHdrSize + 8 &&
+          LD16(page + PageOffCount) == FreelistCountOverflow &&
+          LD64(page + PageHdrSize) == f->n + k;
+        loop invariant head16: f->n + k < FreelistCountOverflow ==>
+          off == PageHdrSize && LD16(page + PageOffCount) == f->n + k;
+        loop invariant sorted: SortedUnique(f->ids, f->n) && SortedUnique(m, k);
+        loop invariant valid: \valid_read(f->ids + (0 .. f->n - 1)) &&
+          \valid_read(m + (0 .. k - 1));
+        loop invariant apart: \separated(f->ids + (0 .. f->n - 1),
+                                         page + (0 .. len - 1)) &&
+          \separated(m + (0 .. k - 1), page + (0 .. len - 1));
+        loop invariant below: i < k ==>
+          \forall integer p; 0 <= p < pos ==> f->ids[p] < m[i];
+        loop assigns i, j, pos, at, o, page[off .. len - 1];
+        loop variant k - i; */
     while (i < k) {
+        /*@ loop invariant span: i + 1 <= j <= k;
+            loop assigns j;
+            loop variant k - j; */
         for (j = i + 1; j < k && m[j] == m[j - 1] + 1; j++)
             ;
-        at = pos + ids_lower_bound(f->ids + pos, f->n - pos, m[i]);
+        /*@ assert next: j < k ==> m[i] < m[j]; */
+        /* every id below pos is below m[i]: the search of the whole
+         * array finds the place past pos */
+        /*@ assert low: pos > 0 ==> f->ids[pos - 1] < m[i]; */
+        at = ids_lower_bound(f->ids, f->n, m[i]);
+        /*@ assert grows: pos <= at <= f->n; */
+        /*@ assert fit: o + 8 * (at - pos) + 8 * (j - i) <= len; */
         ids_store(f->ids + pos, at - pos, page + o);
         o += 8u * (at - pos);
         ids_store(m + i, j - i, page + o);
@@ -622,6 +722,13 @@ int fl_encode(const fl *f, uint8_t *page, size_t len)
         i = j;
     }
     ids_store(f->ids + pos, f->n - pos, page + o);
+    /*@ assert head: f->n + k >= FreelistCountOverflow ==>
+          LD16(page + PageOffCount) == FreelistCountOverflow &&
+          LD64(page + PageHdrSize) == f->n + k &&
+          PageHdrSize + 8 + 8 * (f->n + k) <= len; */
+    /*@ assert head16: f->n + k < FreelistCountOverflow ==>
+          LD16(page + PageOffCount) == f->n + k &&
+          PageHdrSize + 8 * (f->n + k) <= len; */
     cb_free(m);
     return CBOLT_OK;
 }

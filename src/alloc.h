@@ -89,6 +89,11 @@ int fl_rollback(fl *f, uint64_t txid, const fl_run *runs, size_t nruns);
     assigns \nothing;
     ensures \result == f->n; */
 size_t fl_free_count(const fl *f);
+/*@ requires pend: PendingSets(f);
+    assigns \nothing;
+    ensures total: \result == PendTotal(f->pend, f->npend);
+    ensures prefix: \forall integer i; 0 <= i <= f->npend ==>
+      0 <= PendTotal(f->pend, i) <= \result; */
 size_t fl_pending_count(const fl *f);
 size_t fl_count(const fl *f);
 /* Bytes the freelist page needs (bbolt's freelist.size). */

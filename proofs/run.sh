@@ -282,7 +282,7 @@ cost() {
     freelist) echo 230 ;; freelist-merge) echo 150 ;; page) echo 280 ;;
     page-keycmp) echo 60 ;; split) echo 200 ;; split-move) echo 250 ;;
     split-put) echo 300 ;; meta) echo 50 ;; freelist-release) echo 60 ;;
-    split-lemmas) echo 60 ;; alloc) echo 120 ;; store) echo 150 ;;
+    split-lemmas) echo 60 ;; alloc) echo 240 ;; store) echo 150 ;;
     store-open) echo 60 ;; store-readers) echo 120 ;; cursor) echo 120 ;; walk) echo 120 ;;
     u64map) echo 120 ;; freelist-inplace) echo 150 ;; error) echo 150 ;;
     *) echo 20 ;;

@@ -12,7 +12,8 @@
 #include "split.h"
 
 /* The index of the first inode with key >= key; *exact when that key
- * equals key (the lower bound, bbolt's sort.Search in node.put). */
+ * equals key (the lower bound, bbolt's sort.Search in node.put; contract
+ * in split.h). */
 uint32_t inodes_search(const inode *in, uint32_t n, const uint8_t *key,
                        uint32_t klen, int *exact)
 {
@@ -450,8 +451,8 @@ int split_valid(const inode *in, uint32_t n, int is_leaf,
 /* node_del's array step: removes in[at], moving in[at + 1 .. n) one place
  * down. A copy loop rather than memmove(), so that the proof sees struct
  * copies (WP's Typed model cannot read a byte-wise memmove back as
- * inodes); the same move. Its contract is smaller than inodes_insert_at's:
- * RTE, what it writes and its result. The move itself (each in[j] for
+ * inodes); the same move. Its contract (split.h) is smaller than
+ * inodes_insert_at's: RTE, what it writes and its result. The move itself (each in[j] for
  * j >= at is the old in[j + 1], the order kept) is NOT proved: with those
  * clauses the frame goals of the struct copies went past the step limit
  * (proofs/README.md). */

@@ -567,7 +567,7 @@ static int readers_add(store *st, uint64_t txid)
         st->readers = r;
         st->capreaders = cap;
     }
-    /*@ assert room: n < st->capreaders && ReadersSorted(r, n) &&
+    /*@ assert room: n < st->capreaders && Ascending(r, n) &&
           \valid(r + (0 .. st->capreaders - 1)); */
     /*@ loop invariant range: 0 <= i <= n;
         loop invariant below: \forall integer k; 0 <= k < i ==>
@@ -575,7 +575,7 @@ static int readers_add(store *st, uint64_t txid)
         loop invariant moved: \forall integer k; i < k <= n ==>
           r[k] == \at(r[k - 1], LoopEntry);
         loop invariant greater: \forall integer k; i < k <= n ==> r[k] > txid;
-        loop invariant sorted_low: ReadersSorted(r, i);
+        loop invariant sorted_low: Ascending(r, i);
         loop invariant sorted_high: \forall integer a, b; i < a <= b <= n ==>
           r[a] <= r[b];
         loop invariant bridge: \forall integer a, b; 0 <= a < i < b <= n ==>
@@ -592,9 +592,9 @@ static int readers_add(store *st, uint64_t txid)
           r[a] <= r[b]; */
     /*@ assert left: \forall integer a; 0 <= a <= i ==> r[a] <= r[i]; */
     /*@ assert right: \forall integer b; i <= b <= n ==> r[i] <= r[b]; */
-    /*@ assert sorted: ReadersSorted(r, n + 1); */
+    /*@ assert sorted: Ascending(r, n + 1); */
     st->nreaders = n + 1;
-    /*@ assert kept: st->readers == r && ReadersSorted(r, n + 1); */
+    /*@ assert kept: st->readers == r && Ascending(r, n + 1); */
     return CBOLT_OK;
 }
 

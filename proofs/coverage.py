@@ -100,8 +100,26 @@ def functions(path):
     return fns, code_lines
 
 
+PARSED = re.compile(r"\[kernel\] Parsing (\S+\.c)\b")
+_defs = {}
+
+
+def defined_in(path):
+    """The names of the functions defined in path (cached)."""
+    if path not in _defs:
+        try:
+            _defs[path] = {n for n, _, _ in functions(path)[0]}
+        except OSError:
+            _defs[path] = set()
+    return _defs[path]
+
+
 def goals(logdir):
-    """{function: [proved, total]} over the ok runs' logs; the runs not ok."""
+    """{(file, function): [proved, total]} over the ok runs' logs; the runs
+    not ok. A goal's function is attributed to the file among those the
+    run parsed that defines it (two files may each have a static function
+    of the same name: backup.c's and dump.c's enter); None when no parsed
+    file does (a harness of proofs/, or a log that names no file)."""
     res = os.path.join(logdir, "results")
     runs, bad = [], []
     if os.path.exists(res):
@@ -119,11 +137,13 @@ def goals(logdir):
             continue
         text = open(p, encoding="utf-8", errors="replace").read()
         names = sorted(set(ANNOT.findall(text)), key=len, reverse=True)
+        parsed = PARSED.findall(text)
         for g, verdict in GOAL.findall(text):
             fn = next((f for f in names if g.startswith(f + "_")), None)
             if fn is None:
                 continue        # a lemma, or a goal of no function
-            st = per.setdefault(fn, [0, 0])
+            where = next((f for f in parsed if fn in defined_in(f)), None)
+            st = per.setdefault((where, fn), [0, 0])
             st[1] += 1
             if verdict == "Valid":
                 st[0] += 1
@@ -144,7 +164,12 @@ def selftest():
     fns, code = functions(p)
     assert fns == [("a", 3, 6), ("c", 9, 16)], fns
     assert len(code) == 15, sorted(code)
-    log = ("[rte:annot] annotating function page_read\n"
+    q = os.path.join(d, "y.c")
+    open(q, "w").write("static int a(void)\n{\n    return 1;\n}\n")
+    log = ("[kernel] Parsing %s (with preprocessing)\n" % q +
+           "[rte:annot] annotating function a\n"
+           "[wp] [Qed] Goal typed_a_ensures : Valid (1ms)\n"
+           "[rte:annot] annotating function page_read\n"
            "[rte:annot] annotating function page\n"
            "[wp] [Qed] Goal typed_page_read_ensures_ok : Valid (1ms)\n"
            "[wp] [Qed] Goal typed_page_read_assigns : Valid\n"
@@ -153,7 +178,9 @@ def selftest():
     open(os.path.join(d, "r.log"), "w").write(log)
     open(os.path.join(d, "results"), "w").write("m r ok 3 3 1\nm q FAILED 1 2 1\n")
     per, runs, bad = goals(d)
-    assert per == {"page_read": [2, 2], "page": [0, 1]}, per
+    # y.c's a proved, x.c's a (the same name) not
+    assert per == {(None, "page_read"): [2, 2], (None, "page"): [0, 1],
+                   (q, "a"): [1, 1]}, per
     assert runs == ["r"] and bad == ["q"], (runs, bad)
     print("coverage.py selftest: ok")
 
@@ -204,7 +231,7 @@ def main(argv):
         total += len(code)
         for name, a, b in fns:
             n = len([k for k in code if a <= k <= b])
-            ok, all_ = per.get(name, [0, 0])
+            ok, all_ = per.get((path, name), [0, 0])
             is_proved = all_ > 0 and ok == all_
             if is_proved:
                 proved_lines += n

@@ -297,6 +297,7 @@ static int sorted_merge(const fl *f, uint64_t *m, size_t k, uint64_t *out)
       f->ids == out && f->n == \old(f->n) + k &&
       (\forall integer i; 0 <= i < \old(f->n) ==>
          In(\at(f->ids[i], Pre), f->ids, f->n)) &&
+      (\forall integer i; 0 <= i < k ==> In(m[i], f->ids, f->n)) &&
       (\forall integer i; 0 <= i < f->n ==>
          In{Pre}(f->ids[i], \old(f->ids), \old(f->n)) || In(f->ids[i], m, k)); */
 static int merge_into(fl *f, uint64_t *m, size_t k, uint64_t *out)
@@ -315,13 +316,35 @@ static int merge_into(fl *f, uint64_t *m, size_t k, uint64_t *out)
 }
 
 /* Merges m[0..k) into the free array, allocating the new array. */
+/*@ requires array: FreeArray(f);
+    requires ids: \valid(m + (0 .. k - 1)) && f->n + k <= SIZE_MAX / 8;
+    requires apart: \separated(m + (0 .. k - 1), f->base + (0 .. f->cap - 1),
+                               f, &fl_ids_heap[0 .. SIZE_MAX / 8 - 1]);
+    assigns f->ids, f->base, f->n, f->cap, m[0 .. k - 1],
+            fl_ids_heap[..], cb_error_record;
+    ensures free_ids: FreeIds(f);
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT ||
+      \result == CBOLT_ERR_NOMEM;
+    ensures unchanged: \result != CBOLT_OK || k == 0 ==>
+      f->ids == \old(f->ids) && f->n == \old(f->n);
+    ensures merged: \result == CBOLT_OK && k > 0 ==>
+      f->n == \old(f->n) + k &&
+      (\forall integer i; 0 <= i < \old(f->n) ==>
+         In(\at(f->ids[i], Pre), f->ids, f->n)) &&
+      (\forall integer i; 0 <= i < k ==> In(m[i], f->ids, f->n)) &&
+      (\forall integer i; 0 <= i < f->n ==>
+         In{Pre}(f->ids[i], \old(f->ids), \old(f->n)) || In(f->ids[i], m, k)); */
 static int merge_spans(fl *f, uint64_t *m, size_t k)
 {
     uint64_t *out;
     if (k == 0)
         return CBOLT_OK;
-    if (!(out = cb_malloc((f->n + k) * sizeof *out)))
+    if (!(out = IDS_MALLOC(f, f->n + k)))
         return CBOLT_ERR_NOMEM;
+    /*@ assert inside: \forall integer i; 0 <= i < f->n ==>
+          f->ids + i == f->base + (FreeSlack(f) + i); */
+    /*@ assert apart: \separated(out + (0 .. f->n + k - 1),
+                                 f->ids + (0 .. f->n - 1)); */
     return merge_into(f, m, k, out);
 }
 

@@ -81,6 +81,14 @@ int fl_release(fl *f, const uint64_t *readers, size_t n);
  * (no older reader can see it, so once freed it may be released in the
  * gaps between readers; bbolt records only runs taken from the free
  * ids). */
+/*@ requires map: MapValid(&f->allocs);
+    requires id: pgid >= 2;
+    // no assigns clause: u64map_put's growth writes new tables
+    ensures map: MapValid(&f->allocs);
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures noted: \result == CBOLT_OK ==>
+      \exists integer j; 0 <= j < f->allocs.cap &&
+        f->allocs.keys[j] == pgid && f->allocs.vals[j] == txid; */
 int fl_note_alloc(fl *f, uint64_t txid, uint64_t pgid);
 /* Undoes transaction txid: its pending ids become used again and the runs
  * it allocated from the free ids free again (hwm runs are forgotten). */
@@ -95,8 +103,24 @@ size_t fl_free_count(const fl *f);
     ensures prefix: \forall integer i; 0 <= i <= f->npend ==>
       0 <= PendTotal(f->pend, i) <= \result; */
 size_t fl_pending_count(const fl *f);
+/* The free and pending ids together. */
+/*@ requires pend: PendingSets(f);
+    requires free: f->n <= SIZE_MAX / 8;
+    assigns \nothing;
+    ensures count: \result == f->n + PendTotal(f->pend, f->npend); */
 size_t fl_count(const fl *f);
-/* Bytes the freelist page needs (bbolt's freelist.size). */
+/* Bytes the freelist page needs (bbolt's freelist.size): the header and
+ * eight bytes an id, and one more id's room for the u64 count when the
+ * count does not fit the header's (freelist_put_count). The bound on the
+ * ids keeps the byte count from wrapping. */
+/*@ requires pend: PendingSets(f);
+    requires free: f->n <= SIZE_MAX / 8;
+    requires total: f->n + PendTotal(f->pend, f->npend) <= SIZE_MAX / 16;
+    assigns \nothing;
+    ensures small: f->n + PendTotal(f->pend, f->npend) < FREELIST_COUNT_OVERFLOW ==>
+      \result == PAGE_HDR_SIZE + 8 * (f->n + PendTotal(f->pend, f->npend));
+    ensures large: f->n + PendTotal(f->pend, f->npend) >= FREELIST_COUNT_OVERFLOW ==>
+      \result == PAGE_HDR_SIZE + 8 * (f->n + PendTotal(f->pend, f->npend) + 1); */
 uint64_t fl_page_bytes(const fl *f);
 /* Writes the sorted union of free and pending ids to out[fl_count()].
  * CBOLT_ERR_CORRUPT (rule page-double) when an id is both free and

@@ -7,7 +7,8 @@
 #                         table of proofs/README.md rewritten from the run
 #   make proof-page       one module (also proof-meta, proof-freelist, proof-split,
 #                         proof-alloc, proof-store, proof-cursor, proof-walk,
-#                         proof-u64map, proof-check, proof-error, proof-node)
+#                         proof-u64map, proof-check, proof-error, proof-node,
+#                         proof-tx)
 #   make proofs-scratch   every goal proved by the provers, without the
 #                         committed cache of verdicts (proofs/cache/) that
 #                         the other targets replay
@@ -16,7 +17,7 @@
 # WP_RUN_CAP tune it (proofs/README.md).
 .PHONY: proofs proofs-scratch proofs-cache proof-page proof-meta \
         proof-freelist proof-split proof-alloc proof-store proof-cursor \
-        proof-walk proof-u64map proof-check proof-error proof-node
+        proof-walk proof-u64map proof-check proof-error proof-node proof-tx
 proofs:
 	bash proofs/run.sh
 	python3 proofs/coverage.py --table build/proofs-coverage.md \
@@ -54,3 +55,5 @@ proof-error:
 	bash proofs/run.sh error
 proof-node:
 	bash proofs/run.sh node
+proof-tx:
+	bash proofs/run.sh tx

@@ -9,7 +9,7 @@
 #   bash proofs/run.sh                 every module
 #   bash proofs/run.sh meta page       some modules (meta, freelist, page, split,
 #                                      alloc, store, cursor, walk, u64map,
-#                                      check, error, node)
+#                                      check, error, node, tx)
 #   WP_LANES=1 bash proofs/run.sh      one frama-c run at a time (2 by
 #                                      default, at most 4)
 #   WP_CACHE=none bash proofs/run.sh   every goal proved from scratch
@@ -94,6 +94,7 @@ SPLIT_MOVE_FCTS=inodes_shift_up,inodes_insert_at,inodes_remove_at
 ALLOC_FCTS=fl_free_count,sort_check,sorted_merge,merge_into
 ALLOC_FCTS=$ALLOC_FCTS,ids_copy,make_room,merge_cut,merge_check
 ALLOC_FCTS=$ALLOC_FCTS,fl_pending_count,pending_ids,fl_encode
+ALLOC_FCTS=$ALLOC_FCTS,merge_spans,fl_count,fl_page_bytes,fl_note_alloc
 # Functions left out of the proof, each listed as NOT proved, with the
 # reason, in proofs/README.md.
 PAGE_UNPROVED=page_encode
@@ -126,6 +127,9 @@ ERROR_FCTS=cbolt_version,cbolt_strerror,cb_rule_name,cb_is_hard
 ERROR_FCTS=$ERROR_FCTS,cb_last_rule,cb_last_detail,cbolt_last_error
 # The node glue proved so far (proofs/README.md, "node").
 NODE_FCTS=node_del,node_size
+# The transaction's and the handle's accessors (proofs/README.md, "tx").
+TX_FCTS=cbolt_tx_writable,cbolt_tx_id,cbolt_tx_size,cbolt_tx_stats_get
+DB_FCTS=cbolt_db_page_size,cbolt_db_path,cbolt_db_read_only
 # The hash of u64map.c, whose multiply wraps by design (proofs/README.md,
 # "u64map").
 U64MAP_WRAP_FCTS=slot
@@ -221,6 +225,13 @@ jobs_of() {
     node)
         echo "node node src/node.c ${STRICT[*]} -wp-fct $NODE_FCTS"
         ;;
+    tx)
+        # tx.c's and db.c's lemmas are those of the spec files they see,
+        # proved by the other modules' lemma runs: no lemma run.
+        echo "tx tx src/tx.c ${STRICT[*]} -wp-fct $TX_FCTS"
+        echo "tx db src/db.c ${STRICT[*]} -wp-fct $DB_FCTS"
+        return 0
+        ;;
     error)
         # -c11: the record is _Thread_local. error.c's lemmas are those
         # of format.acsl, proved by the other modules' lemma runs: no
@@ -240,7 +251,7 @@ jobs_of() {
         return 0
         ;;
     *)
-        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check, error, node)" >&2
+        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check, error, node, tx)" >&2
         return 2
         ;;
     esac
@@ -254,6 +265,7 @@ jobs_of() {
 if grep -nE '\b(axiom|admit)\b' spec/*.acsl src/page.[ch] src/meta.[ch] \
         src/freelist.[ch] src/format.h src/split.[ch] src/alloc.[ch] \
         src/store.[ch] src/cursor.[ch] src/walk.[ch] src/u64map.[ch] src/check.c src/error.c src/node.c \
+        src/tx.[ch] src/db.[ch] \
         src/node.h src/mem.h \
         src/error.h \
         proofs/roundtrip.c proofs/pins.c; then
@@ -266,7 +278,7 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
     why3 config detect >/dev/null 2>&1
 
 mods=("$@")
-[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check error node)
+[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check error node tx)
 with_split=0
 for m in "${mods[@]}"; do [ "$m" = split ] && with_split=1; done
 all_jobs=()

@@ -166,16 +166,25 @@ int cbolt_sync(cbolt_db *db)
     return store_fsync(&db->st);
 }
 
+/*@ requires \valid_read(db);
+    assigns \nothing;
+    ensures \result == db->st.page_size; */
 uint32_t cbolt_db_page_size(const cbolt_db *db)
 {
     return db->st.page_size;
 }
 
+/*@ requires \valid_read(db);
+    assigns \nothing;
+    ensures \result == db->st.path; */
 const char *cbolt_db_path(const cbolt_db *db)
 {
     return db->st.path;
 }
 
+/*@ requires \valid_read(db);
+    assigns \nothing;
+    ensures \result == db->st.read_only; */
 int cbolt_db_read_only(const cbolt_db *db)
 {
     return db->st.read_only;

@@ -121,6 +121,9 @@ int cbolt_tx_rollback(cbolt_tx *tx)
     return CBOLT_OK;
 }
 
+/*@ requires tx == \null || \valid_read(tx);
+    assigns \nothing;
+    ensures writable: \result == (tx != \null && tx->b.s.writable != 0 ? 1 : 0); */
 int cbolt_tx_writable(const cbolt_tx *tx)
 {
     return tx && tx->b.s.writable;
@@ -201,16 +204,45 @@ int cbolt_tx_commit_stats(cbolt_tx *tx, cbolt_tx_stats *out)
     return CBOLT_OK;
 }
 
+/* bbolt's Tx.ID: the txid of the snapshot's meta (a writer's: the id its
+ * commit will write). */
+/*@ requires \valid_read(tx);
+    assigns \nothing;
+    ensures id: \result == tx->b.s.meta.txid; */
 uint64_t cbolt_tx_id(const cbolt_tx *tx)
 {
     return tx->b.s.meta.txid;
 }
 
+/* bbolt's Tx.Size: the bytes of the database as this transaction sees
+ * it, its meta's high-water mark in pages. The product is within the
+ * mapping (SnapMapped) for a reader; a writer's pgid grows only through
+ * store_reserve, whose mmap_size bounds the file (MAX_MAP_SIZE): that
+ * bound is this precondition, not proved of the writer (proofs/README.md,
+ * "Not proved"). */
+/*@ requires \valid_read(tx);
+    requires fits: tx->b.s.meta.pgid * tx->b.s.ps <= UINT64_MAX;
+    assigns \nothing;
+    ensures size: \result == tx->b.s.meta.pgid * tx->b.s.ps; */
 uint64_t cbolt_tx_size(const cbolt_tx *tx)
 {
     return tx->b.s.meta.pgid * tx->b.s.ps;
 }
 
+/*@ requires tx == \null || \valid_read(tx);
+    requires out == \null || (\valid(out) && (tx != \null ==>
+      \separated(out, &tx->b.stats)));
+    assigns *out, cb_error_record;
+    behavior null:
+      assumes tx == \null || out == \null;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_INVALID_ARG;
+    behavior ok:
+      assumes tx != \null && out != \null;
+      assigns *out;
+      ensures \result == CBOLT_OK;
+      ensures copied: *out == tx->b.stats;
+    complete behaviors; disjoint behaviors; */
 int cbolt_tx_stats_get(const cbolt_tx *tx, cbolt_tx_stats *out)
 {
     if (!tx || !out)

@@ -8,7 +8,7 @@
 #   make proof-page       one module (also proof-meta, proof-freelist, proof-split,
 #                         proof-alloc, proof-store, proof-cursor, proof-walk,
 #                         proof-u64map, proof-check, proof-error, proof-node,
-#                         proof-tx)
+#                         proof-tx, proof-bucket)
 #   make proofs-scratch   every goal proved by the provers, without the
 #                         committed cache of verdicts (proofs/cache/) that
 #                         the other targets replay
@@ -17,7 +17,8 @@
 # WP_RUN_CAP tune it (proofs/README.md).
 .PHONY: proofs proofs-scratch proofs-cache proof-page proof-meta \
         proof-freelist proof-split proof-alloc proof-store proof-cursor \
-        proof-walk proof-u64map proof-check proof-error proof-node proof-tx
+        proof-walk proof-u64map proof-check proof-error proof-node proof-tx \
+        proof-bucket
 proofs:
 	bash proofs/run.sh
 	python3 proofs/coverage.py --table build/proofs-coverage.md \
@@ -57,3 +58,5 @@ proof-node:
 	bash proofs/run.sh node
 proof-tx:
 	bash proofs/run.sh tx
+proof-bucket:
+	bash proofs/run.sh bucket

@@ -5,8 +5,6 @@
 
 #include "bucket.h"
 
-#define DEFAULT_FILL 0.5
-
 int btx_usable(btx *tx, int write)
 {
     if (!tx)
@@ -26,17 +24,41 @@ int btx_result(btx *tx, int rc)
     return rc;
 }
 
+/*@ requires valid: \valid_read(tx);
+    assigns \nothing;
+    ensures pager: \result == (tx->s.writable != 0 ? &tx->pg : (pager *)\null); */
 static pager *tx_pager(btx *tx)
 {
     return tx->s.writable ? &tx->pg : NULL;
 }
 
+/* The fields of a fresh handle of tx besides its tree (ntree_init()'s),
+ * one by one: they were a memset of the whole handle, whose bytes the
+ * provers' Typed model does not read back as fields (proofs/README.md). */
+/*@ requires valid: \valid(b);
+    assigns b->tx, b->sequence, b->top, b->children, b->same_hash,
+            b->parent, b->name, b->name_len, b->all_next;
+    ensures handle: HandleFields(b, tx, seq, top); */
+static void handle_init(cbolt_bucket *b, btx *tx, uint64_t seq, int top)
+{
+    b->tx = tx;
+    b->sequence = seq;
+    b->top = top;
+    b->children.keys = NULL;
+    b->children.vals = NULL;
+    b->children.cap = 0;
+    b->children.used = 0;
+    b->children.live = 0;
+    b->same_hash = NULL;
+    b->parent = NULL;
+    b->name = NULL;
+    b->name_len = 0;
+    b->all_next = NULL;
+}
+
 void bucket_init_root(cbolt_bucket *b, btx *tx)
 {
-    memset(b, 0, sizeof *b);
-    b->tx = tx;
-    b->top = 1;
-    b->sequence = tx->s.meta.sequence;
+    handle_init(b, tx, tx->s.meta.sequence, 1);
     ntree_init(&b->t, &tx->s, tx_pager(tx), &tx->nodes, tx->s.meta.root,
                NULL);
 }
@@ -56,12 +78,9 @@ int bucket_from_value(cbolt_bucket *parent, uint64_t pgid, const uint8_t *v,
         return cb_corrupt(pgid, rule,
                           "inline bucket page breaks %s (element %u)",
                           cb_rule_name(inner), bad);
-    memset(b, 0, sizeof *b);
-    b->tx = tx;
-    b->sequence = seq;
+    handle_init(b, tx, seq, 0);
     ntree_init(&b->t, &tx->s, tx_pager(tx), &tx->nodes, root,
-               root == 0 ? &inl : NULL);
-    b->t.fill = DEFAULT_FILL;
+               root == 0 ? &inl : NULL); /* fill: bbolt's default 0.5 */
     return CBOLT_OK;
 }
 
@@ -71,6 +90,8 @@ int bucket_from_value(cbolt_bucket *parent, uint64_t pgid, const uint8_t *v,
  * bits, which pick the slot, depend on every byte. Names whose keys
  * collide share a slot's chain, and key_cmp tells them apart; 0 and 1
  * are u64map's own marks. */
+/*@ assigns \nothing;
+    ensures mix: \result == Mix64(h); */
 static uint64_t mix64(uint64_t h)
 {
     h ^= h >> 33;
@@ -81,19 +102,54 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
+/* The last len - i < 8 bytes of a name as a little-endian number (the
+ * memcpy into a zeroed uint64_t it was, on a little-endian host). */
+/*@ requires n: n < 8;
+    requires valid: \valid_read(p + (0 .. n - 1));
+    assigns \nothing;
+    ensures tail: \result == LdTail(p, n); */
+static uint64_t name_tail(const uint8_t *p, size_t n)
+{
+    uint64_t w = 0;
+    size_t k;
+    /*@ loop invariant range: 0 <= k <= n;
+        loop invariant value: w == LdTail(p + k, n - k);
+        loop invariant bound: w < 72057594037927936 &&
+          (n - k <= 6 ==> w < 281474976710656) &&
+          (n - k <= 5 ==> w < 1099511627776) &&
+          (n - k <= 4 ==> w < 4294967296) &&
+          (n - k <= 3 ==> w < 16777216) &&
+          (n - k <= 2 ==> w < 65536) && (n - k <= 1 ==> w < 256) &&
+          (n - k <= 0 ==> w == 0);
+        loop assigns k, w;
+        loop variant k; */
+    for (k = n; k > 0; k--)
+        w = w * 256 + p[k - 1];
+    return w;
+}
+
+/*@ requires valid: \valid_read((uint8_t *)name + (0 .. len - 1));
+    assigns \nothing;
+    ensures hash: \result == NameHashOf(NameMix((uint8_t *)name, len));
+    ensures key: \result >= 2; */
 static uint64_t name_hash(const void *name, size_t len)
 {
     const uint8_t *p = name;
     uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)len, w;
     size_t i = 0;
+    //@ ghost size_t j = 0;
+    /*@ loop invariant range: i == 8 * j && 0 <= i <= len;
+        loop invariant words: h == NameWords(p, len, j);
+        loop assigns i, j, h, w;
+        loop variant len - i; */
     for (; len - i >= 8; i += 8) {
-        memcpy(&w, p + i, 8);
+        w = ld64(p + i); /* the memcpy it was, on a little-endian host */
         h = (h ^ w) * 0x100000001b3ull;
         h ^= h >> 29;
+        //@ ghost j = j + 1;
     }
-    w = 0;
-    if (len > i)
-        memcpy(&w, p + i, len - i);
+    //@ assert words: j == len / 8 && i == 8 * j && len - i == len % 8;
+    w = name_tail(p + i, len - i);
     h = mix64(h ^ w);
     return h < 2 ? h + 2 : h;
 }
@@ -254,11 +310,17 @@ int cbolt_bucket_get(cbolt_bucket *b, const void *key, size_t klen,
     return rc;
 }
 
+/*@ requires valid: \valid_read(b);
+    assigns \nothing;
+    ensures root: \result == b->t.root; */
 uint64_t cbolt_bucket_root(const cbolt_bucket *b)
 {
     return b->t.root;
 }
 
+/*@ requires valid: \valid_read(b);
+    assigns \nothing;
+    ensures sequence: \result == b->sequence; */
 uint64_t cbolt_bucket_sequence(const cbolt_bucket *b)
 {
     return b->sequence;
@@ -316,11 +378,52 @@ int cbolt_bucket_cursor(cbolt_bucket *b, cbolt_cursor **out)
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* The empty inline bucket value bbolt's CreateBucket writes. */
+/* The bytes of the empty inline bucket value bbolt's CreateBucket
+ * writes: root 0, sequence 0, then an empty leaf page of id 0. It is one
+ * that bucket_from_value() accepts (rules bucket-value and inline-page). */
+/*@ requires valid: \valid(v + (0 .. BucketHdrSize + PageHdrSize - 1));
+    assigns v[0 .. BucketHdrSize + PageHdrSize - 1];
+    ensures root: LD64(v) == 0;
+    ensures sequence: LD64(v + 8) == 0;
+    ensures accepted: ValueInlineOk(v, BucketHdrSize + PageHdrSize); */
+static void empty_value_bytes(uint8_t *v)
+{
+    size_t i;
+    /*@ loop invariant range: 0 <= i <= BucketHdrSize + PageHdrSize;
+        loop invariant zero: \forall integer j; 0 <= j < i ==> v[j] == 0;
+        loop assigns i, v[0 .. BucketHdrSize + PageHdrSize - 1];
+        loop variant BucketHdrSize + PageHdrSize - i; */
+    for (i = 0; i < BUCKET_HDR_SIZE + PAGE_HDR_SIZE; i++)
+        v[i] = 0;
+    /* the page's id and overflow are 0 already: its flags */
+    st16(v + BUCKET_HDR_SIZE + PAGE_OFF_FLAGS, PAGE_LEAF);
+    //@ assert flag_bytes: v[24] == PageLeaf && v[25] == 0;
+    /*@ assert head: v[0] == 0 && v[1] == 0 && v[2] == 0 && v[3] == 0 &&
+          v[4] == 0 && v[5] == 0 && v[6] == 0 && v[7] == 0 &&
+          v[8] == 0 && v[9] == 0 && v[10] == 0 && v[11] == 0 &&
+          v[12] == 0 && v[13] == 0 && v[14] == 0 && v[15] == 0; */
+    /*@ assert page: v[16] == 0 && v[17] == 0 && v[18] == 0 && v[19] == 0 &&
+          v[20] == 0 && v[21] == 0 && v[22] == 0 && v[23] == 0 &&
+          v[26] == 0 && v[27] == 0; */
+    //@ assert root_lo: LD32(v) == 0 && LD32(v + 4) == 0;
+    //@ assert seq_lo: LD32(v + 8) == 0 && LD32(v + 12) == 0;
+    //@ assert id_lo: LD32(v + 16) == 0 && LD32(v + 20) == 0;
+    //@ assert count: PageCount(v + BucketHdrSize) == 0;
+    //@ assert flags: PageFlags(v + BucketHdrSize) == PageLeaf;
+    //@ assert leaf: PageType(v + BucketHdrSize) == PageLeaf;
+    //@ assert leaf_flag: IsLeaf(v + BucketHdrSize);
+    /*@ assert header: PageHeaderOk(v + BucketHdrSize, PageHdrSize,
+                                    PV_LEAF | PV_NO_BUCKETS); */
+    /*@ assert well_formed: PageWellFormed(v + BucketHdrSize, PageHdrSize,
+                                           PV_LEAF | PV_NO_BUCKETS); */
+}
+
+/* The empty inline bucket value bbolt's CreateBucket writes, copied into
+ * the transaction's memory. */
 static const uint8_t *empty_bucket_value(btx *tx)
 {
-    uint8_t v[BUCKET_HDR_SIZE + PAGE_HDR_SIZE] = {0};
-    page_set_header(v + BUCKET_HDR_SIZE, 0, PAGE_LEAF, 0);
+    uint8_t v[BUCKET_HDR_SIZE + PAGE_HDR_SIZE];
+    empty_value_bytes(v);
     return txmem_copy(&tx->mem, v, sizeof v);
 }
 

@@ -29,7 +29,8 @@
 #ifdef __FRAMAC__
 /* The calling thread's error record (error.c), as the proofs see it: a
  * ghost object that cb_error() and cb_corrupt() change and nothing else
- * reads. Their contracts below are assumed by the proofs of their callers
+ * reads; after cb_corrupt() it is the rule recorded (the record's
+ * rule_id, what cb_last_rule() answers). Their contracts below are assumed by the proofs of their callers
  * (proofs/README.md, "Assumed contracts"); error.c is not proved. */
 /*@ ghost int cb_error_record; */
 #endif
@@ -42,7 +43,8 @@ int cb_error(int code, const char *fmt, ...)
 /* Records a corruption of page pgid against rule and returns
  * CBOLT_ERR_CORRUPT. */
 /*@ assigns cb_error_record;
-    ensures corrupt: \result == CBOLT_ERR_CORRUPT; */
+    ensures corrupt: \result == CBOLT_ERR_CORRUPT;
+    ensures rule: cb_error_record == rule; */
 int cb_corrupt(uint64_t pgid, int rule, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The short name of a rule ("key-order"), "unknown-rule" out of range

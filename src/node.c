@@ -707,14 +707,33 @@ static int node_rebalance(node *n)
 void ntree_init(ntree *t, snap *s, pager *pg, node **all, uint64_t root,
                 const page_view *inl)
 {
-    memset(t, 0, sizeof *t);
+    /* field by field, every field (was a memset of *t: the provers'
+     * Typed model does not read a struct's fields through memset's
+     * bytes) */
     t->s = s;
     t->pg = pg;
     t->all = all;
     t->root = root;
+    t->inl.data = NULL;
+    t->inl.len = 0;
+    t->inl.id = 0;
+    t->inl.flags = 0;
+    t->inl.count = 0;
+    t->has_inline = 0;
+    t->root_node = NULL;
+    t->nodes.keys = NULL;
+    t->nodes.vals = NULL;
+    t->nodes.cap = 0;
+    t->nodes.used = 0;
+    t->nodes.live = 0;
+    t->next_vid = 0;
     t->fill = 0.5;
     if (root == 0 && inl) {
-        t->inl = *inl;
+        t->inl.data = inl->data;
+        t->inl.len = inl->len;
+        t->inl.id = inl->id;
+        t->inl.flags = inl->flags;
+        t->inl.count = inl->count;
         t->has_inline = 1;
     }
 }
@@ -890,6 +909,13 @@ int ntree_inlineable(const ntree *t)
     /* an inline page counts its elements in 16 bits too */
     if (!n || !n->is_leaf || n->n > PAGE_MAX_ELEMS)
         return 0;
+    /*@ loop invariant range: 0 <= i <= n->n;
+        loop invariant size: size == PartSize(n->inodes, 1, i);
+        loop invariant bound: size <= PageHdrSize + i * (ElemSize + 2 * 4294967295);
+        loop invariant no_bucket: \forall integer k; 0 <= k < i ==>
+          (n->inodes[k].flags & LeafFlagBucket) == 0;
+        loop assigns i, size;
+        loop variant n->n - i; */
     for (i = 0; i < n->n; i++) {
         size += ELEM_SIZE + (uint64_t)n->inodes[i].klen + n->inodes[i].vlen;
         if (n->inodes[i].flags & LEAF_FLAG_BUCKET)

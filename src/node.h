@@ -64,10 +64,38 @@ struct node {
     uint64_t planned_size;
 };
 
-/* A tree rooted at page root, or at the inline page inl (root 0). */
+/* A tree rooted at page root, or at the inline page inl (root 0), with
+ * bbolt's default fill 0.5 (not in the contract: CVC4 1.8 as packaged
+ * here has no floating-point theory, and a double in a caller's goals
+ * stops it; proofs/README.md, "bucket"). */
+/*@ requires valid: \valid(t);
+    requires inl: inl == \null || (\valid_read(inl) && \separated(t, inl));
+    assigns *t;
+    ensures s: t->s == s;
+    ensures pg: t->pg == pg;
+    ensures all: t->all == all;
+    ensures root: t->root == root;
+    ensures no_node: t->root_node == \null && t->next_vid == 0;
+    ensures nodes: t->nodes.keys == \null && t->nodes.vals == \null &&
+      t->nodes.cap == 0 && t->nodes.used == 0 && t->nodes.live == 0;
+    behavior inline:
+      assumes root == 0 && inl != \null;
+      ensures has_inline: t->has_inline == 1;
+      ensures inl: t->inl.data == \old(inl->data) &&
+        t->inl.len == \old(inl->len) && t->inl.id == \old(inl->id) &&
+        t->inl.flags == \old(inl->flags) && t->inl.count == \old(inl->count);
+    behavior page:
+      assumes root != 0 || inl == \null;
+      ensures has_inline: t->has_inline == 0;
+    complete behaviors;
+    disjoint behaviors; */
 void ntree_init(ntree *t, snap *s, pager *pg, node **all, uint64_t root,
                 const page_view *inl);
 /* Frees the tree's maps (nodes are freed with the transaction's list). */
+/*@ requires valid: \valid(t);
+    assigns t->nodes;
+    ensures empty: t->nodes.keys == \null && t->nodes.vals == \null &&
+      t->nodes.cap == 0 && t->nodes.used == 0 && t->nodes.live == 0; */
 void ntree_release(ntree *t);
 /* The page or materialized node of pgid (bbolt's pageNode): *n set when
  * materialized, else *pv through the door. pgid 0 means the inline root. */
@@ -85,6 +113,18 @@ int ntree_spill(ntree *t);
 int ntree_free_pages(ntree *t);
 /* Whether the tree fits inline in its parent (bbolt's inlineable): a
  * single leaf, no sub-bucket, at most page_size / 4 bytes. */
+/*@ requires valid: \valid_read(t) && \valid_read(t->s);
+    requires node: t->root_node == \null ||
+      (\valid_read(t->root_node) &&
+       \valid_read(t->root_node->inodes + (0 .. t->root_node->n - 1)));
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+    ensures inline: \result == 1 <==>
+      t->root_node != \null && t->root_node->is_leaf != 0 &&
+      t->root_node->n <= 0xFFFE &&
+      (\forall integer k; 0 <= k < t->root_node->n ==>
+         (t->root_node->inodes[k].flags & LeafFlagBucket) == 0) &&
+      PartSize(t->root_node->inodes, 1, t->root_node->n) <= t->s->ps / 4; */
 int ntree_inlineable(const ntree *t);
 /* The bytes of the inline page of an inlineable tree, and writing it. */
 uint32_t ntree_inline_size(const ntree *t);

@@ -128,13 +128,12 @@ static uint64_t name_tail(const uint8_t *p, size_t n)
     return w;
 }
 
-/*@ requires valid: \valid_read((uint8_t *)name + (0 .. len - 1));
+/*@ requires valid: \valid_read(p + (0 .. len - 1));
     assigns \nothing;
-    ensures hash: \result == NameHashOf(NameMix((uint8_t *)name, len));
+    ensures hash: \result == NameHashOf(NameMix(p, len));
     ensures key: \result >= 2; */
-static uint64_t name_hash(const void *name, size_t len)
+static uint64_t name_hash(const uint8_t *p, size_t len)
 {
-    const uint8_t *p = name;
     uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)len, w;
     size_t i = 0;
     //@ ghost size_t j = 0;

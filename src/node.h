@@ -127,6 +127,14 @@ int ntree_free_pages(ntree *t);
       PartSize(t->root_node->inodes, 1, t->root_node->n) <= t->s->ps / 4; */
 int ntree_inlineable(const ntree *t);
 /* The bytes of the inline page of an inlineable tree, and writing it. */
+/*@ requires valid: \valid_read(t) && \valid_read(t->root_node) &&
+      \valid_read(t->root_node->inodes + (0 .. t->root_node->n - 1));
+    requires count: t->root_node->n <= 0x40000000;
+    requires fits: PartSize(t->root_node->inodes, t->root_node->is_leaf,
+                            t->root_node->n) <= UINT32_MAX;
+    assigns \nothing;
+    ensures size: \result == PartSize(t->root_node->inodes,
+                                      t->root_node->is_leaf, t->root_node->n); */
 uint32_t ntree_inline_size(const ntree *t);
 void ntree_write_inline(const ntree *t, uint8_t *buf);
 

@@ -137,6 +137,7 @@ DB_FCTS=cbolt_db_page_size,cbolt_db_path,cbolt_db_read_only
 BUCKET_FCTS=btx_usable,btx_result,tx_pager,handle_init,bucket_init_root
 BUCKET_FCTS=$BUCKET_FCTS,bucket_from_value,cbolt_bucket_root
 BUCKET_FCTS=$BUCKET_FCTS,cbolt_bucket_sequence,empty_value_bytes,name_tail
+BUCKET_FCTS=$BUCKET_FCTS,is_ancestor
 # The name hash of the cache of sub-buckets, whose multiplies wrap modulo
 # 2^64 by design (proofs/README.md, "bucket").
 BUCKET_WRAP_FCTS=mix64,name_hash

@@ -744,12 +744,45 @@ void cbolt_bucket_set_fill_percent(cbolt_bucket *b, double fill)
         b->t.fill = fill < 0.1 ? 0.1 : (fill > 1.0 ? 1.0 : fill);
 }
 
+/*@ // The handles b was opened through: Up(b, 0) is b, Up(b, k + 1) the
+    // parent of Up(b, k); \null ends the chain (and stays \null).
+    logic cbolt_bucket *Up{L}(cbolt_bucket *b, integer k) =
+        k <= 0 ? b :
+        (Up(b, k - 1) == \null ? (cbolt_bucket *)\null :
+                                 Up(b, k - 1)->parent);
+    // The chain from b ends at n: Up(b, n) is its first \null.
+    predicate FirstNull{L}(cbolt_bucket *b, integer n) =
+        0 <= n && Up(b, n) == \null &&
+        \forall integer k; 0 <= k < n ==> Up(b, k) != \null;
+*/
+
 /* 1 when handle a is b or one of the handles b was opened through. */
+/*@ requires ends: \exists integer n; n < SIZE_MAX &&
+                   FirstNull((cbolt_bucket *)b, n);
+    requires readable: \forall integer k; 0 <= k ==>
+      Up((cbolt_bucket *)b, k) == \null ||
+      \valid_read(Up((cbolt_bucket *)b, k));
+    assigns \nothing;
+    ensures bool: \result == 0 || \result == 1;
+    ensures found: \result == 1 ==> a != \null &&
+      \exists integer k; 0 <= k && Up((cbolt_bucket *)b, k) == a;
+    ensures not_found: \result == 0 ==> \forall integer n;
+      FirstNull((cbolt_bucket *)b, n) ==>
+        \forall integer k; 0 <= k < n ==> Up((cbolt_bucket *)b, k) != a; */
 static int is_ancestor(const cbolt_bucket *a, const cbolt_bucket *b)
 {
-    for (; b; b = b->parent)
+    //@ ghost size_t i = 0;
+    /*@ loop invariant up: b == Up((cbolt_bucket *)\at(b, Pre), i);
+        loop invariant before_end: \forall integer n;
+          FirstNull((cbolt_bucket *)\at(b, Pre), n) ==> i <= n;
+        loop invariant not_yet: \forall integer k; 0 <= k < i ==>
+          Up((cbolt_bucket *)\at(b, Pre), k) != a;
+        loop assigns b, i; */
+    for (; b; b = b->parent) {
         if (b == a)
             return 1;
+        //@ ghost i = i + 1;
+    }
     return 0;
 }
 

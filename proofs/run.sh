@@ -120,14 +120,15 @@ CURSOR_FCTS=$CURSOR_FCTS,usable,emit,has_next,seek_index
 WALK_FCTS=walk_mark,callee_problem,walk_free,walk_freelist,push_bucket
 # check.c's per-page bookkeeping: the sweep of the reach and free marks
 # (proofs/README.md, "check").
-CHECK_FCTS=check_unreachable
+CHECK_FCTS=check_unreachable,page_stats,bucket_stats
 # The names of error.c (proofs/README.md, "error"); its record of the last
 # error (thread-local, written with vsnprintf) is not proved.
 ERROR_FCTS=cbolt_version,cbolt_strerror,cb_rule_name,cb_is_hard
 ERROR_FCTS=$ERROR_FCTS,cb_last_rule,cb_last_detail,cbolt_last_error
 # The node glue proved so far (proofs/README.md, "node").
 NODE_FCTS=node_del,node_size,ntree_init,ntree_release,ntree_inlineable
-NODE_FCTS=$NODE_FCTS,ntree_inline_size
+NODE_FCTS=$NODE_FCTS,ntree_inline_size,is_virtual,child_index,rekey,frame_count
+NODE_FCTS=$NODE_FCTS,frame_leaf
 # The transaction's and the handle's accessors (proofs/README.md, "tx").
 TX_FCTS=cbolt_tx_writable,cbolt_tx_id,cbolt_tx_size,cbolt_tx_stats_get
 DB_FCTS=cbolt_db_page_size,cbolt_db_path,cbolt_db_read_only

@@ -54,35 +54,136 @@ static int on_problem(void *arg, uint64_t pgid, int rule, const char *msg)
     return k->stop_first;
 }
 
-static void on_page(void *arg, const page_view *pv, int depth, int is_inline)
+/*@ // The bytes a page view's contents use, as page_inuse() gives them
+    // (page.h).
+    logic integer PageInuse{L}(page_view *p) =
+      p->count == 0 ? PageHdrSize :
+        ValOff((uint8_t *)p->data, p->count - 1) +
+        ValSize((uint8_t *)p->data, p->count - 1); */
+
+/* One page's statistics (bbolt's Bucket.Stats): a leaf counts its keys,
+ * and its bytes in use and allocated as a leaf page or, inline, as an
+ * inline bucket's; a branch page its bytes. A page run of len bytes is
+ * len / ps pages, the first and its overflow. Each counter is a sum over
+ * distinct pages of the file, so stays below 2^64 - len. */
+/*@ requires checker: \valid(k) &&
+      \valid_read(k->w.s);
+    requires ps: PageSizeOk(k->w.s->ps);
+    requires view: PageViewInBounds(pv);
+    requires run: is_inline == 0 ==> k->w.s->ps <= pv->len;
+    requires inline_leaf: is_inline != 0 ==> (pv->flags & PageLeaf) != 0;
+    requires separated: \separated(k, pv, k->w.s);
+    requires room: k->st.key_n <= UINT64_MAX - pv->count &&
+      k->st.inline_bucket_inuse <= UINT64_MAX - pv->len &&
+      k->st.leaf_page_n < UINT64_MAX &&
+      k->st.leaf_inuse <= UINT64_MAX - pv->len &&
+      k->st.leaf_overflow_n <= UINT64_MAX - pv->len &&
+      k->st.leaf_alloc <= UINT64_MAX - pv->len &&
+      k->st.branch_page_n < UINT64_MAX &&
+      k->st.branch_inuse <= UINT64_MAX - pv->len &&
+      k->st.branch_overflow_n <= UINT64_MAX - pv->len &&
+      k->st.branch_alloc <= UINT64_MAX - pv->len;
+    assigns k->st;
+    behavior inline_leaf:
+      assumes (pv->flags & PageLeaf) != 0 && is_inline != 0;
+      ensures k->st.key_n ==
+              \old(k->st.key_n) + pv->count;
+      ensures k->st.inline_bucket_inuse ==
+              \old(k->st.inline_bucket_inuse) + PageInuse(pv);
+      ensures k->st.leaf_page_n ==
+              \old(k->st.leaf_page_n) &&
+              k->st.leaf_alloc ==
+              \old(k->st.leaf_alloc) &&
+              k->st.branch_page_n ==
+              \old(k->st.branch_page_n);
+    behavior leaf:
+      assumes (pv->flags & PageLeaf) != 0 && is_inline == 0;
+      ensures k->st.key_n ==
+              \old(k->st.key_n) + pv->count;
+      ensures k->st.leaf_page_n ==
+              \old(k->st.leaf_page_n) + 1;
+      ensures k->st.leaf_inuse ==
+              \old(k->st.leaf_inuse) + PageInuse(pv);
+      ensures k->st.leaf_overflow_n ==
+              \old(k->st.leaf_overflow_n) +
+              \old(pv->len / k->w.s->ps) - 1;
+      ensures k->st.leaf_alloc ==
+              \old(k->st.leaf_alloc) +
+              \old((pv->len / k->w.s->ps) * k->w.s->ps);
+      ensures k->st.branch_page_n ==
+              \old(k->st.branch_page_n) &&
+              k->st.inline_bucket_inuse ==
+              \old(k->st.inline_bucket_inuse);
+    behavior branch:
+      assumes (pv->flags & PageLeaf) == 0;
+      ensures k->st.branch_page_n ==
+              \old(k->st.branch_page_n) + 1;
+      ensures k->st.branch_inuse ==
+              \old(k->st.branch_inuse) + PageInuse(pv);
+      ensures is_inline == 0 ==> k->st.branch_overflow_n ==
+              \old(k->st.branch_overflow_n) +
+              \old(pv->len / k->w.s->ps) - 1;
+      ensures is_inline == 0 ==> k->st.branch_alloc ==
+              \old(k->st.branch_alloc) +
+              \old((pv->len / k->w.s->ps) * k->w.s->ps);
+      ensures k->st.key_n == \old(k->st.key_n) &&
+              k->st.leaf_page_n ==
+              \old(k->st.leaf_page_n);
+    complete behaviors;
+    disjoint behaviors; */
+static void page_stats(checker *k, const page_view *pv, int is_inline)
 {
-    checker *k = arg;
-    uint64_t ps = k->w.s->ps, ovf = is_inline ? 0 : pv->len / ps - 1;
-    (void)depth;
+    uint64_t ps = k->w.s->ps, len = pv->len;
+    uint64_t pages = is_inline ? 1 : len / ps, ovf = pages - 1, alloc;
+    uint64_t inuse = page_inuse(pv);
+    //@ assert run: is_inline == 0 ==> pages * ps <= len && 1 <= pages;
+    alloc = pages * ps;
     if (page_is_leaf(pv)) {
         k->st.key_n += pv->count;
         if (is_inline) {
-            k->st.inline_bucket_inuse += page_inuse(pv);
+            k->st.inline_bucket_inuse += inuse;
             return;
         }
         k->st.leaf_page_n++;
-        k->st.leaf_inuse += page_inuse(pv);
+        k->st.leaf_inuse += inuse;
         k->st.leaf_overflow_n += ovf;
-        k->st.leaf_alloc += (ovf + 1) * ps;
+        k->st.leaf_alloc += alloc;
         return;
     }
     k->st.branch_page_n++;
-    k->st.branch_inuse += page_inuse(pv);
+    k->st.branch_inuse += inuse;
     k->st.branch_overflow_n += ovf;
-    k->st.branch_alloc += (ovf + 1) * ps;
+    k->st.branch_alloc += alloc;
+}
+
+/* The visitor's page callback (a void * argument, which WP's Typed model
+ * does not convert: the statistics are page_stats'). */
+static void on_page(void *arg, const page_view *pv, int depth, int is_inline)
+{
+    (void)depth;
+    page_stats(arg, pv, is_inline);
+}
+
+/* One bucket's statistics: a bucket, and an inline one when its root is
+ * 0 (counters of distinct buckets, below 2^64 - 1). */
+/*@ requires checker: \valid(k);
+    requires bucket: \valid_read(b) && \separated(k, b);
+    requires room: k->st.bucket_n < UINT64_MAX &&
+                   k->st.inline_bucket_n < UINT64_MAX;
+    assigns k->st.bucket_n, k->st.inline_bucket_n;
+    ensures buckets: k->st.bucket_n == \old(k->st.bucket_n) + 1;
+    ensures inline: k->st.inline_bucket_n ==
+      \old(k->st.inline_bucket_n) + (b->root == 0 ? 1 : 0); */
+static void bucket_stats(checker *k, const walk_bucket *b)
+{
+    k->st.bucket_n++;
+    if (b->root == 0)
+        k->st.inline_bucket_n++;
 }
 
 static void on_bucket(void *arg, const walk_bucket *b)
 {
-    checker *k = arg;
-    k->st.bucket_n++;
-    if (b->root == 0)
-        k->st.inline_bucket_n++;
+    bucket_stats(arg, b);
 }
 
 static int checker_init(checker *k, snap *s, const cbolt_check_options *o)

@@ -25,6 +25,8 @@
  * a file can hold (meta.pgid <= file size / 256 < 2^56). */
 #define VIRTUAL_PGID (1ull << 63)
 
+/*@ assigns \nothing;
+    ensures virtual: \result == (pgid >= 0x8000000000000000 ? 1 : 0); */
 static int is_virtual(uint64_t pgid)
 {
     return pgid >= VIRTUAL_PGID;
@@ -508,10 +510,35 @@ static int new_root(node *n)
  * Found by child id, not by key, since the key may be stale. The change
  * keeps the parent ordered: n's keys all lie between the separators
  * before and after its entry. */
+/*@ requires nodes: \valid(n) && \valid(n->parent) && n->n >= 1 &&
+      \valid_read(n->inodes + 0);
+    requires parent: \valid(n->parent->inodes + (0 .. n->parent->n - 1));
+    requires named: \exists integer j; 0 <= j < n->parent->n &&
+      n->parent->inodes[j].pgid == n->pgid;
+    requires separated: \separated(n, n->parent,
+      n->parent->inodes + (0 .. n->parent->n - 1));
+    requires apart: \separated(n->inodes + 0, n, n->parent);
+    assigns n->key, n->klen, n->parent->inodes[0 .. n->parent->n - 1].key,
+            n->parent->inodes[0 .. n->parent->n - 1].klen;
+    ensures own: n->key == \old(n->inodes[0].key) &&
+      n->klen == \old(n->inodes[0].klen);
+    ensures entry: \exists integer i; 0 <= i < n->parent->n &&
+      n->parent->inodes[i].pgid == n->pgid &&
+      (\forall integer j; 0 <= j < i ==> n->parent->inodes[j].pgid != n->pgid) &&
+      n->parent->inodes[i].key == \old(n->inodes[0].key) &&
+      n->parent->inodes[i].klen == \old(n->inodes[0].klen) &&
+      (\forall integer j; 0 <= j < n->parent->n && j != i ==>
+        n->parent->inodes[j].key == \old(n->parent->inodes[j].key) &&
+        n->parent->inodes[j].klen == \old(n->parent->inodes[j].klen)); */
 static void rekey(node *n)
 {
     node *p = n->parent;
     uint32_t i;
+    /*@ loop invariant range: 0 <= i <= p->n;
+        loop invariant before: \forall integer j; 0 <= j < i ==>
+          p->inodes[j].pgid != n->pgid;
+        loop assigns i;
+        loop variant p->n - i; */
     for (i = 0; i < p->n && p->inodes[i].pgid != n->pgid; i++)
         ;
     CB_INVARIANT(i < p->n);
@@ -566,6 +593,24 @@ int node_settle(node *n)
 
 /* ---- rebalance ---- */
 
+/*@ requires parent: \valid_read(parent) &&
+      \valid_read(parent->inodes + (0 .. parent->n - 1)) &&
+      KeysReadable(parent->inodes, parent->n) &&
+      NodeEntriesOrdered(parent->inodes, parent->n);
+    requires child: \valid_read(child) &&
+      \valid_read(child->key + (0 .. child->klen - 1));
+    assigns \nothing;
+    ensures index: \result <= parent->n;
+    ensures below: \forall integer j; 0 <= j < \result ==>
+      KeyLess((uint8_t *)parent->inodes[j].key, parent->inodes[j].klen,
+              (uint8_t *)child->key, child->klen);
+    ensures above: \forall integer j; \result < j < parent->n ==>
+      KeyLess((uint8_t *)child->key, child->klen,
+              (uint8_t *)parent->inodes[j].key, parent->inodes[j].klen);
+    ensures at: \result < parent->n ==>
+      !KeyLess((uint8_t *)parent->inodes[\result].key,
+               parent->inodes[\result].klen,
+               (uint8_t *)child->key, child->klen); */
 static uint32_t child_index(const node *parent, const node *child)
 {
     int exact;
@@ -844,11 +889,21 @@ typedef struct free_frame {
     uint32_t next;
 } free_frame;
 
+/*@ requires frame: \valid_read(f);
+    requires node: f->n != \null ==> \valid_read(f->n);
+    assigns \nothing;
+    ensures count: \result == (f->n != \null ? f->n->n : f->pv.count); */
 static uint32_t frame_count(const free_frame *f)
 {
     return f->n ? f->n->n : f->pv.count;
 }
 
+/*@ requires frame: \valid_read(f);
+    requires node: f->n != \null ==> \valid_read(f->n);
+    assigns \nothing;
+    ensures node: f->n != \null ==> \result == f->n->is_leaf;
+    ensures page: f->n == \null ==>
+      (\result != 0 <==> (f->pv.flags & PageLeaf) != 0); */
 static int frame_leaf(const free_frame *f)
 {
     return f->n ? f->n->is_leaf : page_is_leaf(&f->pv);

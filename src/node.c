@@ -55,15 +55,68 @@ void node_destroy(node *n)
     cb_free(n);
 }
 
+#ifdef __FRAMAC__
+/* cb_realloc (mem.c, not proved) of a node's inodes to cap entries, as the
+ * proofs see it: WP's Typed model follows no conversion of its void *, so
+ * a typed declaration. NULL (p unchanged), or cap writable inodes in
+ * node_inodes_heap, the region the proofs give the nodes' element arrays,
+ * apart from the node owner, their first keep as p's (what realloc keeps;
+ * the ghost arguments keep and owner). */
+extern inode node_inodes_heap[SIZE_MAX / 8 / sizeof(inode)];
+/*@ requires size: keep <= cap && cap <= 0xFFFFFFFF;
+    requires valid: \valid_read(p + (0 .. keep - 1)) && \valid_read(owner);
+    assigns node_inodes_heap[..];
+    ensures null_or_moved: \result == \null ||
+      (\valid(\result + (0 .. cap - 1)) &&
+       \base_addr(\result) == \base_addr(&node_inodes_heap[0]) &&
+       \separated(\result + (0 .. cap - 1), owner) &&
+       \forall integer k; 0 <= k < keep ==>
+         InodeSame{Here, Old}(\result + k, p + k));
+    ensures unchanged: \result == \null ==>
+      \forall integer k; 0 <= k < keep ==> InodeSame{Here, Old}(p + k, p + k); */
+inode *node_inodes_realloc(inode *p, size_t cap, size_t keep,
+                           const node *owner);
+#define INODES_REALLOC(p, cap, keep, owner) \
+    node_inodes_realloc((p), (cap), (keep), (owner))
+#else
+#define INODES_REALLOC(p, cap, keep, owner) \
+    cb_realloc((p), (size_t)(cap) * sizeof(inode))
+#endif
+
+/* Room for want inodes: the capacity doubles from 8 (or the node's) until
+ * it holds want. */
+/*@ requires node: \valid(n) && n->n <= n->cap &&
+      \valid(n->inodes + (0 .. n->cap - 1));
+    requires want: want <= 0x80000000;
+    requires apart: \separated(n,
+      &node_inodes_heap[0 .. SIZE_MAX / 8 / sizeof(inode) - 1]);
+    assigns n->inodes, n->cap, node_inodes_heap[..], cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures ok: \result == CBOLT_OK ==>
+      want <= n->cap && \old(n->cap) <= n->cap &&
+      \valid(n->inodes + (0 .. n->cap - 1)) &&
+      \forall integer k; 0 <= k < n->n ==>
+        InodeSame{Here, Old}(n->inodes + k, \old(n->inodes) + k);
+    ensures moved: \result == CBOLT_OK && n->inodes != \old(n->inodes) ==>
+      \base_addr(n->inodes) == \base_addr(&node_inodes_heap[0]) &&
+      \separated(n->inodes + (0 .. n->cap - 1), n);
+    ensures nomem: \result != CBOLT_OK ==>
+      n->inodes == \old(n->inodes) && n->cap == \old(n->cap) &&
+      \forall integer k; 0 <= k < n->n ==>
+        InodeSame{Here, Old}(n->inodes + k, n->inodes + k); */
 static int reserve_inodes(node *n, uint32_t want)
 {
     inode *p;
     uint32_t cap = n->cap ? n->cap : 8;
     if (want <= n->cap)
         return CBOLT_OK;
+    /*@ loop invariant grows: 1 <= cap && \at(n->cap, Pre) <= cap;
+        loop invariant room: cap < want ==> cap <= 0x7FFFFFFF;
+        loop assigns cap;
+        loop variant want - cap; */
     while (cap < want)
         cap *= 2;
-    p = cb_realloc(n->inodes, (size_t)cap * sizeof *p);
+    p = INODES_REALLOC(n->inodes, cap, n->n, n);
     if (!p)
         return cb_error(CBOLT_ERR_NOMEM, "node: out of memory");
     n->inodes = p;
@@ -71,11 +124,65 @@ static int reserve_inodes(node *n, uint32_t want)
     return CBOLT_OK;
 }
 
+#ifdef __FRAMAC__
+/* cb_realloc of a node's children to cap entries, as the proofs see it
+ * (as node_inodes_realloc): NULL (p unchanged), or cap writable entries
+ * in the region node_children_heap, apart from the node owner, their
+ * first keep as p's. */
+extern node *node_children_heap[SIZE_MAX / 8 / sizeof(node *)];
+/*@ requires size: keep <= cap && cap <= 0xFFFFFFFF;
+    requires valid: \valid_read(p + (0 .. keep - 1)) && \valid_read(owner);
+    assigns node_children_heap[..];
+    ensures null_or_moved: \result == \null ||
+      (\valid(\result + (0 .. cap - 1)) &&
+       \base_addr(\result) == \base_addr(&node_children_heap[0]) &&
+       \separated(\result + (0 .. cap - 1), owner) &&
+       \forall integer k; 0 <= k < keep ==> \result[k] == \old(p[k]));
+    ensures unchanged: \result == \null ==>
+      \forall integer k; 0 <= k < keep ==> p[k] == \old(p[k]); */
+node **node_children_realloc(node **p, size_t cap, size_t keep,
+                             const node *owner);
+#define CHILDREN_REALLOC(p, cap, keep, owner) \
+    node_children_realloc((p), (cap), (keep), (owner))
+#else
+#define CHILDREN_REALLOC(p, cap, keep, owner) \
+    cb_realloc((p), (size_t)(cap) * sizeof(node *))
+#endif
+
+/* Appends child to parent's children, the array doubled (from 4) when
+ * full. */
+/*@ requires parent: \valid(parent) &&
+      parent->nchildren <= parent->capchildren &&
+      parent->capchildren <= 0x7FFFFFFF &&
+      \valid(parent->children + (0 .. parent->capchildren - 1));
+    requires separated: \separated(parent,
+      parent->children + (0 .. parent->capchildren - 1));
+    requires apart: \separated(parent,
+      &node_children_heap[0 .. SIZE_MAX / 8 / sizeof(node *) - 1]);
+    assigns parent->children, parent->capchildren, parent->nchildren,
+            parent->children[parent->nchildren], node_children_heap[..],
+            cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures ok: \result == CBOLT_OK ==>
+      parent->nchildren == \old(parent->nchildren) + 1 &&
+      parent->nchildren <= parent->capchildren &&
+      \valid(parent->children + (0 .. parent->capchildren - 1)) &&
+      \separated(parent, parent->children + (0 .. parent->capchildren - 1)) &&
+      parent->children[\old(parent->nchildren)] == child &&
+      \forall integer k; 0 <= k < \old(parent->nchildren) ==>
+        parent->children[k] == \old(parent->children[k]);
+    ensures nomem: \result != CBOLT_OK ==>
+      parent->nchildren == \old(parent->nchildren) &&
+      parent->children == \old(parent->children) &&
+      parent->capchildren == \old(parent->capchildren) &&
+      \forall integer k; 0 <= k < parent->nchildren ==>
+        parent->children[k] == \old(parent->children[k]); */
 static int add_child(node *parent, node *child)
 {
     if (parent->nchildren == parent->capchildren) {
         uint32_t cap = parent->capchildren ? 2 * parent->capchildren : 4;
-        node **p = cb_realloc(parent->children, (size_t)cap * sizeof *p);
+        node **p = CHILDREN_REALLOC(parent->children, cap, parent->nchildren,
+                                    parent);
         if (!p)
             return cb_error(CBOLT_ERR_NOMEM, "node: out of memory");
         parent->children = p;
@@ -85,14 +192,70 @@ static int add_child(node *parent, node *child)
     return CBOLT_OK;
 }
 
+/* Removes c[i] of c[0 .. n): the children after it move down one place
+ * (a copy loop: memmove's move). */
+/*@ requires valid: \valid(c + (0 .. n - 1));
+    requires range: i < n;
+    assigns c[i .. n - 2];
+    ensures moved: \forall integer j; i <= j < n - 1 ==> c[j] == \old(c[j + 1]); */
+static void children_remove_at(node **c, uint32_t n, uint32_t i)
+{
+    uint32_t j;
+    /*@ loop invariant range: i <= j <= n - 1;
+        loop invariant moved: \forall integer m; i <= m < j ==>
+          c[m] == \at(c[m + 1], Pre);
+        loop invariant rest: \forall integer m; j <= m < n ==>
+          c[m] == \at(c[m], Pre);
+        loop assigns j, c[i .. n - 2];
+        loop variant n - j; */
+    for (j = i; j + 1 < n; j++)
+        c[j] = c[j + 1];
+}
+
+/*@ requires parent: \valid(parent) &&
+      \valid(parent->children + (0 .. parent->nchildren - 1));
+    requires separated: \separated(parent,
+      parent->children + (0 .. parent->nchildren - 1));
+    assigns parent->nchildren,
+            parent->children[0 .. parent->nchildren - 1];
+    behavior present:
+      assumes \exists integer j; 0 <= j < parent->nchildren &&
+        parent->children[j] == child;
+      ensures count: parent->nchildren == \old(parent->nchildren) - 1;
+      ensures removed: \exists integer i; 0 <= i <= parent->nchildren &&
+        \old(parent->children[i]) == child &&
+        (\forall integer j; 0 <= j < i ==>
+           \old(parent->children[j]) != child &&
+           parent->children[j] == \old(parent->children[j])) &&
+        (\forall integer j; i <= j < parent->nchildren ==>
+           parent->children[j] == \old(parent->children[j + 1]));
+    behavior absent:
+      assumes \forall integer j; 0 <= j < parent->nchildren ==>
+        parent->children[j] != child;
+      assigns \nothing;
+    complete behaviors;
+    disjoint behaviors; */
 static void remove_child(node *parent, node *child)
 {
     uint32_t i;
+    /*@ loop invariant range: 0 <= i <= parent->nchildren;
+        loop invariant before: \forall integer j; 0 <= j < i ==>
+          parent->children[j] != child;
+        loop assigns i;
+        loop variant parent->nchildren - i; */
     for (i = 0; i < parent->nchildren; i++) {
         if (parent->children[i] == child) {
-            memmove(parent->children + i, parent->children + i + 1,
-                    (parent->nchildren - i - 1) * sizeof *parent->children);
+            children_remove_at(parent->children, parent->nchildren, i);
+            /*@ assert kept: \forall integer j; 0 <= j < i ==>
+                  parent->children[j] == \at(parent->children[j], Pre); */
             parent->nchildren--;
+            /*@ assert removed: (\forall integer j; j == i ==>
+                    \at(parent->children[j], Pre) == child) &&
+                  (\forall integer j; 0 <= j < i ==>
+                     \at(parent->children[j], Pre) != child &&
+                     parent->children[j] == \at(parent->children[j], Pre)) &&
+                  (\forall integer j; i <= j < parent->nchildren ==>
+                     parent->children[j] == \at(parent->children[j + 1], Pre)); */
             return;
         }
     }
@@ -749,6 +912,8 @@ static int node_rebalance(node *n)
 
 /* ---- trees ---- */
 
+/* Every field set (memset's zeroes field by field: WP's Typed model
+ * reads no struct through memset's char stores). */
 void ntree_init(ntree *t, snap *s, pager *pg, node **all, uint64_t root,
                 const page_view *inl)
 {

@@ -90,11 +90,13 @@ inode *node_inodes_realloc(inode *p, size_t cap, size_t keep,
     requires want: want <= 0x80000000;
     requires apart: \separated(n,
       &node_inodes_heap[0 .. SIZE_MAX / 8 / sizeof(inode) - 1]);
+    requires separated: \separated(n, n->inodes + (0 .. n->cap - 1));
     assigns n->inodes, n->cap, node_inodes_heap[..], cb_error_record;
     ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
     ensures ok: \result == CBOLT_OK ==>
       want <= n->cap && \old(n->cap) <= n->cap &&
       \valid(n->inodes + (0 .. n->cap - 1)) &&
+      \separated(n, n->inodes + (0 .. n->cap - 1)) &&
       \forall integer k; 0 <= k < n->n ==>
         InodeSame{Here, Old}(n->inodes + k, \old(n->inodes) + k);
     ensures moved: \result == CBOLT_OK && n->inodes != \old(n->inodes) ==>

@@ -118,6 +118,11 @@ CURSOR_FCTS=$CURSOR_FCTS,usable,emit,has_next,seek_index
 # freelist page's marks (proofs/README.md, "walk"); walk_problem
 # (variadic) is assumed, and the traversal is listed as not proved.
 WALK_FCTS=walk_mark,callee_problem,walk_free,walk_freelist,push_bucket
+# The traversal proved so far: a leaf's elements queued, a page visited,
+# a child read through the door, the root bucket (one goal per path out:
+# -wp-split).
+WALK_TRAV_FCTS=bucket_decode,leaf_elem,visit_leaf,visit_page,run_overflow,key_range
+WALK_TRAV_FCTS=$WALK_TRAV_FCTS,read_child,walk_root
 # check.c's per-page bookkeeping: the sweep of the reach and free marks
 # (proofs/README.md, "check").
 CHECK_FCTS=check_unreachable,page_stats,bucket_stats
@@ -232,6 +237,7 @@ jobs_of() {
         ;;
     walk)
         echo "walk walk src/walk.c ${STRICT[*]} -wp-fct $WALK_FCTS"
+        echo "walk walk-trav src/walk.c ${STRICT[*]} -wp-fct $WALK_TRAV_FCTS -wp-split"
         ;;
     check)
         echo "check check src/check.c ${STRICT[*]} -wp-fct $CHECK_FCTS"

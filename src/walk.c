@@ -49,12 +49,28 @@ uint64_t *walk_ids_malloc(size_t n, size_t size);
        \base_addr(\result) == \base_addr(&walk_work_heap[0])); */
 walk_bucket *walk_work_realloc(walk_bucket *p, size_t n);
 #define WORK_REALLOC(p, n) walk_work_realloc((p), (n))
+/* the visitor's page and bucket callbacks (function pointers): they
+ * change only the visitor's own state. */
+/*@ assigns walk_visitor_state; */
+void walk_visit_page(void *arg, const page_view *pv, int depth, int is_inline);
+#define VISIT_PAGE(v, pv, depth, is_inline) \
+    walk_visit_page((v)->arg, (pv), (depth), (is_inline))
+/*@ assigns walk_visitor_state; */
+void walk_visit_bucket(void *arg, const walk_bucket *b);
+#define VISIT_BUCKET(v, b) walk_visit_bucket((v)->arg, (b))
 #else
 #define VISIT_PROBLEM(v, pgid, rule, msg) \
     (v)->problem((v)->arg, (pgid), (rule), (msg))
 #define IDS_MALLOC(n) cb_malloc((n) * sizeof(uint64_t))
 #define WORK_REALLOC(p, n) cb_realloc((p), (n) * sizeof(walk_bucket))
+#define VISIT_PAGE(v, pv, depth, is_inline) \
+    (v)->page((v)->arg, (pv), (depth), (is_inline))
+#define VISIT_BUCKET(v, b) (v)->bucket((v)->arg, (b))
 #endif
+
+/* The most buckets the work list may hold (spec/walk.acsl WalkWorkMax):
+ * past half of it, doubling the list would wrap the byte count. */
+#define WALK_WORK_MAX (SIZE_MAX / 8 / sizeof(walk_bucket))
 
 
 int walk_init(walker *w, snap *s, const walk_visitor *v)
@@ -131,7 +147,6 @@ int walk_mark(walker *w, uint64_t pgid, uint64_t ovf)
 }
 
 /*@ requires work: WorkOk(w);
-    requires room: w->capwork <= WalkWorkMax / 2;
     requires bucket: \valid_read(b) && \separated(b, w) &&
                      \separated(b, walk_work_heap + (0 .. WalkWorkMax - 1));
     assigns w->work, w->capwork, w->nwork, walk_work_heap[..],
@@ -145,8 +160,12 @@ int walk_mark(walker *w, uint64_t pgid, uint64_t ovf)
 static int push_bucket(walker *w, const walk_bucket *b)
 {
     if (w->nwork == w->capwork) {
-        size_t cap = w->capwork ? 2 * w->capwork : 64;
-        walk_bucket *n = WORK_REALLOC(w->work, cap);
+        size_t cap;
+        walk_bucket *n;
+        if (w->capwork > WALK_WORK_MAX / 2)
+            return cb_error(CBOLT_ERR_NOMEM, "walk: out of memory");
+        cap = w->capwork ? 2 * w->capwork : 64;
+        n = WORK_REALLOC(w->work, cap);
         if (!n)
             return cb_error(CBOLT_ERR_NOMEM, "walk: out of memory");
         w->work = n;
@@ -161,71 +180,220 @@ static int push_bucket(walker *w, const walk_bucket *b)
     return CBOLT_OK;
 }
 
-/* The elements of a leaf: every bucket value is decoded and waits on the
- * work list; a value at the top level is a problem. */
-static int visit_leaf(walker *w, const page_view *pv, int top)
+/* The bucket of bucket value v (page_bucket_value): its root page, or its
+ * inline page when the root is 0; not the top bucket, no levels above it
+ * yet. */
+/*@ requires valid: \valid_read(v + (0 .. vlen - 1));
+    requires out: \valid(b) && \valid(inner) && \valid(bad) &&
+                  \separated(b, inner, bad, v + (0 .. vlen - 1));
+    assigns *b, *inner, *bad;
+    ensures result: \result == RULE_OK || \result == RULE_BUCKET_VALUE ||
+                    \result == RULE_INLINE_PAGE; */
+static int bucket_decode(const uint8_t *v, uint32_t vlen, walk_bucket *b,
+                         int *inner, uint32_t *bad)
 {
-    uint32_t i, vlen, flags, klen, bad;
-    const uint8_t *k, *v;
+    uint64_t seq;
+    b->root = 0;
+    b->inl.data = NULL;
+    b->inl.len = 0;
+    b->inl.id = 0;
+    b->inl.flags = 0;
+    b->inl.count = 0;
+    b->top = 0;
+    b->prefix = 0;
+    return page_bucket_value(v, vlen, &b->root, &seq, &b->inl, inner, bad);
+}
+
+/* Element i of leaf pv: a bucket value is decoded and waits on the work
+ * list; a value at the top level is a problem. */
+/*@ requires work: WorkOk(w) && \valid_read(w->v);
+    requires view: PageViewInBounds(pv) && IsLeaf(pv->data) && i < pv->count;
+    requires separated: \separated(pv, w) &&
+      \separated(pv, walk_work_heap + (0 .. WalkWorkMax - 1));
+    assigns w->work, w->capwork, w->nwork, walk_work_heap[..],
+            cb_error_record, w->stop, walk_visitor_state, walk_last_pgid,
+            walk_last_rule;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures work: WorkOk(w);
+    ensures queued: \old(w->nwork) <= w->nwork; */
+static int leaf_elem(walker *w, const page_view *pv, uint32_t i, int top)
+{
+    uint32_t vlen, flags, bad;
+    const uint8_t *v;
     walk_bucket b;
     int rule, inner;
-    for (i = 0; i < pv->count && !w->stop; i++) {
-        page_leaf_item(pv, i, &k, &klen, &v, &vlen, &flags);
-        if (!(flags & LEAF_FLAG_BUCKET)) {
-            if (top)
-                walk_problem(w, pv->id, RULE_ROOT_VALUE,
-                             "element %u is a value at the top level", i);
-            continue;
-        }
-        memset(&b, 0, sizeof b);
-        rule = page_bucket_value(v, vlen, &b.root, &(uint64_t){0}, &b.inl,
-                                 &inner, &bad);
-        if (rule == RULE_INLINE_PAGE)
-            walk_problem(w, pv->id, rule, "element %u: inline page breaks "
-                         "%s (element %u)", i, cb_rule_name(inner), bad);
-        else if (rule != RULE_OK)
-            walk_problem(w, pv->id, rule, "element %u: bucket value of %u "
-                         "bytes", i, vlen);
-        else if (push_bucket(w, &b) != CBOLT_OK)
-            return CBOLT_ERR_NOMEM;
+    page_leaf_value(pv, i, &v, &vlen, &flags);
+    if (!(flags & LEAF_FLAG_BUCKET)) {
+        if (top)
+            walk_problem(w, pv->id, RULE_ROOT_VALUE,
+                         "element %u is a value at the top level", i);
+        return CBOLT_OK;
     }
+    rule = bucket_decode(v, vlen, &b, &inner, &bad);
+    if (rule == RULE_INLINE_PAGE)
+        walk_problem(w, pv->id, rule, "element %u: inline page breaks "
+                     "%s (element %u)", i, cb_rule_name(inner), bad);
+    else if (rule != RULE_OK)
+        walk_problem(w, pv->id, rule, "element %u: bucket value of %u "
+                     "bytes", i, vlen);
+    else
+        return push_bucket(w, &b);
+    return CBOLT_OK;
+}
+
+/* The elements of a leaf, until the visitor asks to stop. */
+/*@ requires work: WorkOk(w) && \valid_read(w->v);
+    requires view: PageViewInBounds(pv) && IsLeaf(pv->data);
+    requires separated: \separated(pv, w) &&
+      \separated(pv, walk_work_heap + (0 .. WalkWorkMax - 1));
+    assigns w->work, w->capwork, w->nwork, walk_work_heap[..],
+            cb_error_record, w->stop, walk_visitor_state, walk_last_pgid,
+            walk_last_rule;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures work: WorkOk(w);
+    ensures queued: \old(w->nwork) <= w->nwork; */
+static int visit_leaf(walker *w, const page_view *pv, int top)
+{
+    uint32_t i, count = pv->count;
+    /*@ loop invariant range: 0 <= i <= count;
+        loop invariant work: WorkOk(w);
+        loop invariant queued: \at(w->nwork, LoopEntry) <= w->nwork;
+        loop assigns i, w->work, w->capwork, w->nwork, walk_work_heap[..],
+                     cb_error_record, w->stop, walk_visitor_state,
+                     walk_last_pgid, walk_last_rule;
+        loop variant count - i; */
+    for (i = 0; i < count && !w->stop; i++)
+        if (leaf_elem(w, pv, i, top) != CBOLT_OK)
+            return CBOLT_ERR_NOMEM;
     return CBOLT_OK;
 }
 
 /* A page reached at depth: counted, and a leaf's buckets queued. */
+/*@ requires work: WorkOk(w) && \valid_read(w->v);
+    requires view: PageViewInBounds(pv);
+    requires depth: 0 <= depth;
+    requires separated: \separated(pv, w) &&
+      \separated(pv, walk_work_heap + (0 .. WalkWorkMax - 1));
+    assigns w->own_depth, w->work, w->capwork, w->nwork,
+            walk_work_heap[..], cb_error_record, w->stop,
+            walk_visitor_state, walk_last_pgid, walk_last_rule;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures work: WorkOk(w);
+    ensures queued: \old(w->nwork) <= w->nwork;
+    ensures own_depth: depth + 1 <= w->own_depth &&
+      \old(w->own_depth) <= w->own_depth &&
+      (w->own_depth == depth + 1 || w->own_depth == \old(w->own_depth)); */
 static int visit_page(walker *w, const page_view *pv, int depth, int top,
                       int is_inline)
 {
     if ((uint64_t)depth + 1 > w->own_depth)
         w->own_depth = (uint64_t)depth + 1;
     if (w->v->page)
-        w->v->page(w->v->arg, pv, depth, is_inline);
+        VISIT_PAGE(w->v, pv, depth, is_inline);
     return page_is_leaf(pv) ? visit_leaf(w, pv, top) : CBOLT_OK;
+}
+
+/* The overflow of page id (snap_page_run's rules page-id-range and
+ * page-file-range: its run ends below the high-water mark), or -1 with
+ * the corruption recorded. */
+/*@ requires snap: SnapMapped(s);
+    requires separated: \separated(s, s->map,
+                          s->map->base + (0 .. s->hwm * s->ps - 1));
+    assigns cb_error_record;
+    ensures ok: \result >= 0 <==>
+      (2 <= id < s->hwm &&
+       PageOverflow(PageAt((uint8_t *)s->map->base, s->ps, id)) < s->hwm - id);
+    ensures bad: \result < 0 ==> \result == -1;
+    ensures overflow: \result >= 0 ==>
+      \result == PageOverflow(PageAt((uint8_t *)s->map->base, s->ps, id)); */
+static int64_t run_overflow(snap *s, uint64_t id)
+{
+    page_hdr h;
+    const uint8_t *data;
+    if (snap_page_run(s, id, &h, &data) != CBOLT_OK)
+        return -1;
+    return h.overflow;
+}
+
+/* The rule key-range for page pv, reached from element i of branch
+ * parent: 1 when its first key is below the separator, 2 when its last
+ * key is not below hi (when there is one), 0 when it lies in range. */
+/*@ requires parent: PageViewInBounds(parent) && i < parent->count;
+    requires child: PageViewInBounds(pv) && 0 < pv->count;
+    requires hi: hi == \null || \valid_read(hi + (0 .. hilen - 1));
+    assigns \nothing;
+    ensures result: 0 <= \result <= 2;
+    ensures below: \result == 1 <==> FirstKeyBelow(pv, parent, i);
+    ensures in_range: \result == 0 <==>
+      (!FirstKeyBelow(pv, parent, i) && LastKeyBelow(pv, hi, hilen)); */
+static int key_range(const page_view *parent, uint32_t i,
+                     const page_view *pv, const uint8_t *hi, uint32_t hilen)
+{
+    const uint8_t *lo, *k;
+    uint32_t lolen, klen;
+    page_key(parent, i, &lo, &lolen);
+    page_key(pv, 0, &k, &klen);
+    if (key_cmp(k, klen, lo, lolen) < 0)
+        return 1;
+    page_key(pv, (uint32_t)pv->count - 1, &k, &klen);
+    if (hi && key_cmp(k, klen, hi, hilen) >= 0)
+        return 2;
+    return 0;
 }
 
 /* Reads page id, reached from element i of branch parent at depth; 0 with
  * a problem reported when it is out of range, met before, malformed,
  * empty or has keys outside [lo, hi). */
+/*@ requires walker: WalkerMarks(w);
+    requires snap: WalkSnap(w);
+    requires marks: WalkMarksValid(w);
+    requires stats: w->s->stats->page_read < UINT64_MAX;
+    requires parent: PageViewInBounds(parent) && i < parent->count;
+    requires hi: hi == \null || \valid_read(hi + (0 .. hilen - 1));
+    requires out: \valid(pv) &&
+      \separated(pv, w, parent, w->s, w->s->stats, w->s->map,
+                 &w->s->st->wepoch,
+                 w->s->map->checked + (0 .. w->s->map->npages - 1),
+                 w->s->map->base + (0 .. w->s->map->len - 1));
+    requires parent_apart: \separated(parent, w->s->stats);
+    assigns *pv, w->reach[2 .. w->s->hwm - 1], w->stop, walk_visitor_state,
+            walk_last_pgid, walk_last_rule, cb_error_record,
+            w->s->stats->page_read,
+            w->s->map->checked[0 .. w->s->map->npages - 1];
+    ensures result: \result == 0 || \result == 1;
+    ensures walker: WalkerMarks(w);
+    ensures marks: WalkMarksValid(w);
+    ensures child: \result == 1 ==>
+      \let id = \old(ChildId(parent, i));
+      2 <= id < w->s->hwm && \old(w->reach[id]) == 0 && w->reach[id] == 1 &&
+      pv->id == id &&
+      pv->data == PageAt(\old((uint8_t *)w->s->map->base), \old(w->s->ps), id) &&
+      pv->len == PageRunLen(\old((uint8_t *)w->s->map->base), \old(w->s->ps), id) &&
+      PageViewWellFormed(pv, PV_BRANCH | PV_LEAF) && 0 < pv->count &&
+      !FirstKeyBelow(pv, parent, i) && LastKeyBelow(pv, hi, hilen); */
 static int read_child(walker *w, const page_view *parent, uint32_t i,
                       const uint8_t *hi, uint32_t hilen, page_view *pv)
 {
     uint64_t id = page_branch_child(parent, i);
-    const uint8_t *lo, *k, *data;
-    uint32_t lolen, klen;
-    page_hdr h;
+    int64_t ovf;
+    int rc, kr;
     if (id < 2 || id >= w->s->hwm) {
         walk_problem(w, parent->id, RULE_PAGE_ID_RANGE,
                      "element %u points at page %llu", i,
                      (unsigned long long)id);
         return 0;
     }
-    if (snap_page_run(w->s, id, &h, &data) != CBOLT_OK) {
+    ovf = run_overflow(w->s, id);
+    if (ovf < 0) {
         callee_problem(w);
         return 0;
     }
-    if (!walk_mark(w, id, h.overflow))
+    if (!walk_mark(w, id, (uint64_t)ovf))
         return 0;
-    if (snap_page(w->s, id, pv) != CBOLT_OK) {
+    rc = snap_page(w->s, id, pv);
+    //@ assert walker: WalkerMarks(w);
+    //@ assert marks: WalkMarksValid(w);
+    if (rc != CBOLT_OK) {
         callee_problem(w);
         return 0;
     }
@@ -235,14 +403,12 @@ static int read_child(walker *w, const page_view *parent, uint32_t i,
                      "empty page below a branch");
         return 0;
     }
-    page_key(parent, i, &lo, &lolen);
-    page_key(pv, 0, &k, &klen);
-    if (key_cmp(k, klen, lo, lolen) < 0) {
+    kr = key_range(parent, i, pv, hi, hilen);
+    if (kr == 1) {
         walk_problem(w, id, RULE_KEY_RANGE, "first key below its separator");
         return 0;
     }
-    page_key(pv, (uint32_t)pv->count - 1, &k, &klen);
-    if (hi && key_cmp(k, klen, hi, hilen) >= 0) {
+    if (kr == 2) {
         walk_problem(w, id, RULE_KEY_RANGE,
                      "last key not below the next separator");
         return 0;
@@ -294,7 +460,7 @@ static int walk_bucket_tree(walker *w, const walk_bucket *b)
     int rc;
     w->own_depth = 0;
     if (w->v->bucket)
-        w->v->bucket(w->v->arg, b);
+        VISIT_BUCKET(w->v, b);
     if (b->root == 0)
         return visit_page(w, &b->inl, 0, b->top, 1);
     if (snap_page_run(w->s, b->root, &h, &data) != CBOLT_OK) {
@@ -329,9 +495,14 @@ int walk_run(walker *w, const walk_bucket *start)
 
 void walk_root(const snap *s, walk_bucket *b)
 {
-    memset(b, 0, sizeof *b);
     b->root = s->meta.root;
+    b->inl.data = NULL;
+    b->inl.len = 0;
+    b->inl.id = 0;
+    b->inl.flags = 0;
+    b->inl.count = 0;
     b->top = 1;
+    b->prefix = 0;
 }
 
 int walk_freelist(walker *w, uint8_t *freed)

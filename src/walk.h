@@ -44,7 +44,9 @@ typedef struct walk_frame walk_frame;
 
 typedef struct walker {
     snap *s;
-    uint8_t *reach;          /* per page below s->hwm: reached */
+    int8_t *reach;           /* per page below s->hwm: reached (int8_t,
+                                not uint8_t: the proofs keep it apart
+                                from the file's bytes, proofs/README.md) */
     const uint8_t *freed;    /* optional, per page: free */
     const walk_visitor *v;
     int stop;                /* the visitor asked to stop */
@@ -106,7 +108,15 @@ int walk_mark(walker *w, uint64_t pgid, uint64_t ovf);
 /* Walks start and every bucket below it. CBOLT_OK (problems went to the
  * visitor) or CBOLT_ERR_NOMEM. */
 int walk_run(walker *w, const walk_bucket *start);
-/* The root bucket of the snapshot. */
+/* The root bucket of the snapshot: its root page from the meta, the top
+ * bucket (it holds buckets only), no inline page, no levels above it. */
+/*@ requires valid: \valid_read(s) && \valid(b) && \separated(s, b);
+    assigns *b;
+    ensures root: b->root == s->meta.root;
+    ensures top: b->top == 1 && b->prefix == 0;
+    ensures no_inline: b->inl.data == \null && b->inl.len == 0 &&
+                       b->inl.id == 0 && b->inl.flags == 0 &&
+                       b->inl.count == 0; */
 void walk_root(const snap *s, walk_bucket *b);
 /* Checks the snapshot's freelist page (page-id-mismatch, page-type,
  * page-file-range, freelist rules), marks its run reached and sets

@@ -741,7 +741,7 @@ int cbolt_bucket_set_sequence(cbolt_bucket *b, uint64_t seq)
 void cbolt_bucket_set_fill_percent(cbolt_bucket *b, double fill)
 {
     if (b)
-        b->t.fill = fill < 0.1 ? 0.1 : (fill > 1.0 ? 1.0 : fill);
+        b->t.fill = !(fill >= 0.1) ? 0.1 : (fill > 1.0 ? 1.0 : fill); /* NaN: 0.1 */
 }
 
 /*@ // The handles b was opened through: Up(b, 0) is b, Up(b, k + 1) the

@@ -493,7 +493,7 @@ static int split_parts(node *n, const uint64_t *cuts, uint32_t np,
 static uint64_t fill_threshold(const ntree *t)
 {
     double fill = t->fill;
-    if (fill < MIN_FILL)
+    if (!(fill >= MIN_FILL)) /* below, or not a number */
         fill = MIN_FILL;
     if (fill > MAX_FILL)
         fill = MAX_FILL;

@@ -7,6 +7,7 @@
  * run.sh then checks each with bbolt's Tx.Check and compares bbolt's dump
  * with cbolt's.
  */
+#include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -725,6 +726,64 @@ static int fail_fn(cbolt_tx *tx, void *arg)
     return CBOLT_ERR_INVALID_ARG;
 }
 
+/* A fill percent that is not a number is clamped like one below the
+ * minimum (0.1): before, it passed both comparisons of the clamp and the
+ * commit converted ps * NaN to an integer (undefined behaviour; on x86 a
+ * split threshold of 2^63, so leaves were never cut). Regression of a
+ * review of 2026-12-04. */
+static int leaf_pages_with_fill(const char *name, double fill,
+                                cbolt_bucket_stats *s)
+{
+    cbolt_db *db = fresh(name, NULL);
+    cbolt_tx *tx;
+    cbolt_bucket *b;
+    char k[32];
+    uint8_t v[100];
+    int i, rc = -1;
+    if (!db)
+        return -1;
+    if (cbolt_begin(db, 1, &tx) != CBOLT_OK)
+        goto out;
+    if (cbolt_tx_create_bucket(tx, "b", 1, &b) != CBOLT_OK) {
+        cbolt_tx_rollback(tx);
+        goto out;
+    }
+    cbolt_bucket_set_fill_percent(b, fill);
+    for (i = 0; i < 3000; i++) {
+        key_of(k, i);
+        value_of(v, sizeof v, i);
+        if (cbolt_bucket_put(b, k, strlen(k), v, sizeof v) != CBOLT_OK)
+            break;
+    }
+    if (i < 3000 || cbolt_tx_commit(tx) != CBOLT_OK) {
+        if (i < 3000)
+            cbolt_tx_rollback(tx);
+        goto out;
+    }
+    if (cbolt_begin(db, 0, &tx) != CBOLT_OK)
+        goto out;
+    if (cbolt_tx_bucket(tx, "b", 1, &b) == CBOLT_OK &&
+        cbolt_bucket_stats_get(b, s) == CBOLT_OK)
+        rc = check_db(db);
+    cbolt_tx_rollback(tx);
+out:
+    cbolt_close(db);
+    return rc;
+}
+
+TEST(fill_percent_nan)
+{
+    cbolt_bucket_stats lo, nan_fill;
+    memset(&lo, 0, sizeof lo);
+    memset(&nan_fill, 0, sizeof nan_fill);
+    CHECK_EQ(leaf_pages_with_fill("fill_min", 0.1, &lo), 0);
+    CHECK_EQ(leaf_pages_with_fill("fill_nan", NAN, &nan_fill), 0);
+    CHECK(lo.leaf_page_n > 100);
+    CHECK_EQ(nan_fill.leaf_page_n, lo.leaf_page_n);
+    CHECK_EQ(nan_fill.leaf_overflow_n, lo.leaf_overflow_n);
+    CHECK_EQ(nan_fill.key_n, 3000);
+}
+
 TEST(update_and_batch)
 {
     cbolt_db *db = fresh("batch", NULL);
@@ -761,5 +820,6 @@ int main(void)
     RUN(growth_with_reader_open);
     RUN(backup_and_compact);
     RUN(update_and_batch);
+    RUN(fill_percent_nan);
     return unit_total_failed ? 1 : 0;
 }

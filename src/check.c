@@ -224,21 +224,63 @@ int cbolt_bucket_stats_get(cbolt_bucket *b, cbolt_bucket_stats *out)
     return rc;
 }
 
+/* The rule meta page i of the snapshot breaks: meta-page when its header
+ * is not meta page i's; the meta not in force must also pass
+ * meta_validate() (magic, version, checksum); the one in force was
+ * validated when the snapshot began. *h is the page's header. */
+/*@ requires snap: SnapMapped(s);
+    requires meta_page: i <= 1;
+    requires valid_out: \valid(h);
+    requires separated: \separated(h, s, s->map,
+                          s->map->base + (0 .. s->hwm * s->ps - 1));
+    assigns *h;
+    // (named as on entry: *h is apart from the snapshot)
+    ensures id: h->id ==
+      LD64(\old(s->map->base) + i * \old(s->ps) + PageOffId);
+    ensures flags: h->flags ==
+      LD16(\old(s->map->base) + i * \old(s->ps) + PageOffFlags);
+    behavior header:
+      assumes LD64(s->map->base + i * s->ps + PageOffId) != i ||
+        (LD16(s->map->base + i * s->ps + PageOffFlags) & PAGE_TYPE_MASK) !=
+        PAGE_META;
+      ensures \result == RULE_META_PAGE;
+    behavior in_force:
+      assumes LD64(s->map->base + i * s->ps + PageOffId) == i &&
+        (LD16(s->map->base + i * s->ps + PageOffFlags) & PAGE_TYPE_MASK) ==
+        PAGE_META;
+      assumes s->meta_page == i;
+      ensures \result == RULE_OK;
+    behavior other:
+      assumes LD64(s->map->base + i * s->ps + PageOffId) == i &&
+        (LD16(s->map->base + i * s->ps + PageOffFlags) & PAGE_TYPE_MASK) ==
+        PAGE_META;
+      assumes s->meta_page != i;
+      ensures valid: \result == RULE_OK <==>
+        MetaValid(\old(s->map->base) + i * \old(s->ps));
+      ensures rule: \result == RULE_OK || \result == RULE_META_MAGIC ||
+        \result == RULE_META_VERSION || \result == RULE_META_CHECKSUM;
+    complete behaviors;
+    disjoint behaviors; */
+static int meta_page_rule(snap *s, uint64_t i, page_hdr *h)
+{
+    const uint8_t *p;
+    snap_meta_page(s, i, h, &p);
+    if (h->id != i || (h->flags & PAGE_TYPE_MASK) != PAGE_META)
+        return RULE_META_PAGE;
+    if ((uint64_t)s->meta_page != i)
+        return meta_validate(p);
+    return RULE_OK;
+}
+
 /* Meta page i: the one in force must be a meta page; the other may be
  * torn or hold an older commit: a note, not a problem. */
 static void check_meta_page(checker *k, uint64_t i)
 {
-    snap *s = k->w.s;
-    const uint8_t *p;
     page_hdr h;
-    int in_force = (uint64_t)s->meta_page == i, rule = RULE_OK;
+    int in_force = (uint64_t)k->w.s->meta_page == i;
+    int rule = meta_page_rule(k->w.s, i, &h);
     char msg[160];
-    snap_meta_page(s, i, &h, &p);
     k->w.reach[i] = 1;
-    if (h.id != i || (h.flags & PAGE_TYPE_MASK) != PAGE_META)
-        rule = RULE_META_PAGE;
-    else if (!in_force)
-        rule = meta_validate(p);
     if (rule == RULE_OK)
         return;
     snprintf(msg, sizeof msg, "header id %llu flags 0x%x%s",

@@ -138,6 +138,43 @@ int cbolt_view(cbolt_db *db, int (*fn)(cbolt_tx *tx, void *arg), void *arg)
     return rc;
 }
 
+/* The write settings of options o: each flag 0 or 1, the sizes as
+ * given (store_set() takes alloc_size 0 for the default step). */
+/*@ requires \valid_read(o) && \valid(next) && \separated(o, next);
+    assigns *next;
+    ensures flags: next->no_sync == (o->no_sync != 0 ? 1 : 0) &&
+      next->no_grow_sync == (o->no_grow_sync != 0 ? 1 : 0) &&
+      next->no_freelist_sync == (o->no_freelist_sync != 0 ? 1 : 0);
+    ensures sizes: next->alloc_size == o->alloc_size &&
+                   next->max_size == o->max_size; */
+static void settings_of(const cbolt_options *o, store_settings *next)
+{
+    next->no_sync = o->no_sync != 0;
+    next->no_grow_sync = o->no_grow_sync != 0;
+    next->no_freelist_sync = o->no_freelist_sync != 0;
+    next->alloc_size = o->alloc_size;
+    next->max_size = o->max_size;
+}
+
+/* The handle's options take the write settings next; the others (the
+ * open-time ones) are kept. */
+/*@ requires \valid(opts) && \valid_read(next) && \separated(opts, next);
+    assigns opts->no_sync, opts->no_grow_sync, opts->no_freelist_sync,
+            opts->alloc_size, opts->max_size;
+    ensures flags: opts->no_sync == next->no_sync &&
+      opts->no_grow_sync == next->no_grow_sync &&
+      opts->no_freelist_sync == next->no_freelist_sync;
+    ensures sizes: opts->alloc_size == next->alloc_size &&
+                   opts->max_size == next->max_size; */
+static void opts_take(cbolt_options *opts, const store_settings *next)
+{
+    opts->no_sync = next->no_sync;
+    opts->no_grow_sync = next->no_grow_sync;
+    opts->no_freelist_sync = next->no_freelist_sync;
+    opts->alloc_size = next->alloc_size;
+    opts->max_size = next->max_size;
+}
+
 int cbolt_db_set_options(cbolt_db *db, const cbolt_options *o)
 {
     store_settings next;
@@ -145,17 +182,9 @@ int cbolt_db_set_options(cbolt_db *db, const cbolt_options *o)
         return cb_error(CBOLT_ERR_INVALID_ARG, "set options: NULL argument");
     if (db->st.read_only)
         return cb_error(CBOLT_ERR_DATABASE_READ_ONLY, "database read-only");
-    next.no_sync = o->no_sync != 0;
-    next.no_grow_sync = o->no_grow_sync != 0;
-    next.no_freelist_sync = o->no_freelist_sync != 0;
-    next.alloc_size = o->alloc_size;
-    next.max_size = o->max_size;
+    settings_of(o, &next);
     store_set(&db->st, &next);
-    db->opts.no_sync = next.no_sync;
-    db->opts.no_grow_sync = next.no_grow_sync;
-    db->opts.no_freelist_sync = next.no_freelist_sync;
-    db->opts.alloc_size = next.alloc_size;
-    db->opts.max_size = next.max_size;
+    opts_take(&db->opts, &next);
     return CBOLT_OK;
 }
 
@@ -206,35 +235,72 @@ static int count_free(cbolt_db *db, uint64_t *n)
     return rc;
 }
 
-int cbolt_db_stats_get(cbolt_db *db, cbolt_db_stats *out)
+/*@ // The free and pending page counts cbolt_db_stats_get() reports: a
+    // read-write handle's, the freelist's at the last commit; a read-only
+    // handle's, the free pages counted at open or now (free_n), none
+    // pending.
+    logic integer StatsFree{L}(cbolt_db *db, integer free_n) =
+      db->st.read_only == 0 || db->free_counted != 0 ? db->st.free_n : free_n;
+    logic integer StatsPending{L}(cbolt_db *db) =
+      db->st.read_only == 0 ? db->st.pending_n : 0;
+    logic integer StatsPages{L}(cbolt_db *db, integer free_n) =
+      StatsFree(db, free_n) + StatsPending(db); */
+
+/* The statistics of a handle whose free pages a read-only handle has
+ * counted (free_n, unless counted at open), taken under the store's
+ * mutex. The counts stand for pages of the file, far below 2^56: the
+ * products do not wrap (precondition room, not proved of the caller). */
+/*@ requires db: \valid(db);
+    requires out: \valid(out) && \separated(db, out);
+    requires room: StatsPages(db, free_n) * db->st.page_size <= UINT64_MAX &&
+      PageHdrSize + 8 * StatsPages(db, free_n) + 8 <= UINT64_MAX;
+    assigns *out, db->st.mu;
+    ensures free: out->free_page_n == \old(StatsFree(db, free_n));
+    ensures pending: out->pending_page_n == \old(StatsPending(db));
+    ensures alloc: out->free_alloc ==
+      \old(StatsPages(db, free_n)) * db->st.page_size;
+    ensures inuse: out->freelist_inuse ==
+      PageHdrSize + 8 * \old(StatsPages(db, free_n)) +
+      (\old(StatsPages(db, free_n)) >= FreelistCountOverflow ? 8 : 0);
+    ensures txs: out->tx_n == db->st.tx_n &&
+                 out->open_tx_n == db->st.open_tx_n;
+    ensures unchanged: db->st.free_n == \old(db->st.free_n) &&
+      db->st.pending_n == \old(db->st.pending_n) &&
+      db->st.read_only == \old(db->st.read_only) &&
+      db->free_counted == \old(db->free_counted); */
+static void stats_locked(cbolt_db *db, uint64_t free_n, cbolt_db_stats *out)
 {
-    store *st;
-    uint64_t free_n = 0, pending_n = 0;
-    int rc;
-    if (!db || !out)
-        return cb_error(CBOLT_ERR_INVALID_ARG, "stats: NULL argument");
-    st = &db->st;
-    if (st->read_only && !db->free_counted &&
-        (rc = count_free(db, &free_n)) != CBOLT_OK)
-        return rc;
+    store *st = &db->st;
+    uint64_t pending_n = 0, pages;
     if (st->read_only && db->free_counted)
         free_n = st->free_n;
-    memset(out, 0, sizeof *out);
     pthread_mutex_lock(&st->mu);
     if (!st->read_only) {
         free_n = st->free_n;
         pending_n = st->pending_n;
     }
+    pages = free_n + pending_n;
     out->free_page_n = free_n;
     out->pending_page_n = pending_n;
-    out->free_alloc = (free_n + pending_n) * st->page_size;
+    out->free_alloc = pages * st->page_size;
     /* bbolt's freelist.size(): header, one u64 per id, one more for the
      * count when it overflows 0xFFFF. */
-    out->freelist_inuse =
-        PAGE_HDR_SIZE + 8u * (free_n + pending_n) +
-        (free_n + pending_n >= FREELIST_COUNT_OVERFLOW ? 8u : 0u);
+    out->freelist_inuse = PAGE_HDR_SIZE + 8u * pages +
+                          (pages >= FREELIST_COUNT_OVERFLOW ? 8u : 0u);
     out->tx_n = st->tx_n;
     out->open_tx_n = st->open_tx_n;
     pthread_mutex_unlock(&st->mu);
+}
+
+int cbolt_db_stats_get(cbolt_db *db, cbolt_db_stats *out)
+{
+    uint64_t free_n = 0;
+    int rc;
+    if (!db || !out)
+        return cb_error(CBOLT_ERR_INVALID_ARG, "stats: NULL argument");
+    if (db->st.read_only && !db->free_counted &&
+        (rc = count_free(db, &free_n)) != CBOLT_OK)
+        return rc;
+    stats_locked(db, free_n, out);
     return CBOLT_OK;
 }

@@ -41,6 +41,65 @@ int tx_begin(store *st, int writable, cbolt_tx **out)
     return CBOLT_OK;
 }
 
+#ifdef __FRAMAC__
+/* cb_malloc of one hook, as the proofs see it (mem.c is not proved; as
+ * node.c's typed allocators): NULL, or a writable hook in the region
+ * tx_hooks_heap, apart from the hook pointer avoid (the hook list's end:
+ * a fresh block is apart from every live object). */
+extern tx_hook tx_hooks_heap[SIZE_MAX / 16 / sizeof(tx_hook)];
+/*@ assigns \nothing;
+    ensures \result == \null ||
+      (\valid(\result) &&
+       \base_addr(\result) == \base_addr(&tx_hooks_heap[0]) &&
+       \separated(\result, avoid)); */
+tx_hook *tx_hook_malloc(tx_hook **avoid);
+#define HOOK_MALLOC(avoid) tx_hook_malloc(avoid)
+#else
+#define HOOK_MALLOC(avoid) cb_malloc(sizeof(tx_hook))
+#endif
+
+/* bbolt's OnCommit: fn(arg) is appended to the hooks of a write
+ * transaction, run in order after its commit. The list's end, hooks_end,
+ * is the transaction's head or the last hook's next (a hook of the
+ * region). */
+/*@ requires tx: tx == \null || (\valid(tx) && \valid(tx->hooks_end) &&
+      \separated(tx, &tx_hooks_heap[0 .. SIZE_MAX / 16 / sizeof(tx_hook) - 1]) &&
+      (tx->hooks_end == &tx->hooks ||
+       \base_addr(tx->hooks_end) == \base_addr(&tx_hooks_heap[0])));
+    assigns tx->hooks_end, *tx->hooks_end, cb_error_record,
+            tx_hooks_heap[..];
+    behavior null_fn:
+      assumes fn == \null;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_INVALID_ARG;
+    behavior closed:
+      assumes fn != \null && tx == \null;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_TX_CLOSED;
+    behavior failed:
+      assumes fn != \null && tx != \null && tx->b.s.failed != 0;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_TX_FAILED;
+    behavior read_only:
+      assumes fn != \null && tx != \null && tx->b.s.failed == 0 &&
+              tx->b.s.writable == 0;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_TX_NOT_WRITABLE;
+    behavior usable:
+      assumes fn != \null && tx != \null && tx->b.s.failed == 0 &&
+              tx->b.s.writable != 0;
+      ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+      ensures nomem: \result == CBOLT_ERR_NOMEM ==>
+        tx->hooks_end == \old(tx->hooks_end);
+      ensures appended: \result == CBOLT_OK ==>
+        \valid(*\old(tx->hooks_end)) &&
+        \base_addr(*\old(tx->hooks_end)) == \base_addr(&tx_hooks_heap[0]) &&
+        (*\old(tx->hooks_end))->fn == fn &&
+        (*\old(tx->hooks_end))->arg == arg &&
+        (*\old(tx->hooks_end))->next == \null &&
+        tx->hooks_end == &(*\old(tx->hooks_end))->next;
+    complete behaviors;
+    disjoint behaviors; */
 int cbolt_tx_on_commit(cbolt_tx *tx, void (*fn)(void *arg), void *arg)
 {
     tx_hook *h;
@@ -49,7 +108,7 @@ int cbolt_tx_on_commit(cbolt_tx *tx, void (*fn)(void *arg), void *arg)
         return cb_error(CBOLT_ERR_INVALID_ARG, "on commit: NULL function");
     if ((rc = btx_usable(tx ? &tx->b : NULL, 1)) != CBOLT_OK)
         return rc;
-    if (!(h = cb_malloc(sizeof *h))) /* nothing half done: no poison */
+    if (!(h = HOOK_MALLOC(tx->hooks_end))) /* nothing half done: no poison */
         return cb_error(CBOLT_ERR_NOMEM, "on commit: out of memory");
     h->fn = fn;
     h->arg = arg;
@@ -319,6 +378,30 @@ int cbolt_tx_inspect(cbolt_tx *tx, cbolt_inspect_fn fn, void *arg)
     return cbolt_bucket_inspect(&tx->root, fn, arg);
 }
 
+/* The root bucket of a usable transaction (bbolt's Tx root bucket). */
+/*@ requires tx: tx == \null || \valid_read(tx);
+    requires out: out == \null ||
+      (\valid(out) && (tx != \null ==> \separated(out, tx)));
+    assigns *out, cb_error_record;
+    behavior null_out:
+      assumes out == \null;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_INVALID_ARG;
+    behavior closed:
+      assumes out != \null && tx == \null;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_TX_CLOSED;
+    behavior failed:
+      assumes out != \null && tx != \null && tx->b.s.failed != 0;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_TX_FAILED;
+    behavior ok:
+      assumes out != \null && tx != \null && tx->b.s.failed == 0;
+      assigns *out, cb_error_record;
+      ensures \result == CBOLT_OK;
+      ensures root: *out == &tx->root;
+    complete behaviors;
+    disjoint behaviors; */
 int cbolt_tx_root(cbolt_tx *tx, cbolt_bucket **out)
 {
     int rc;
@@ -330,29 +413,104 @@ int cbolt_tx_root(cbolt_tx *tx, cbolt_bucket **out)
     return CBOLT_OK;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
+/* The names of the page types cbolt_tx_page_info() reports (bbolt's
+ * page.typ() and "free"). */
+static const char type_branch[] = "branch", type_leaf[] = "leaf",
+                  type_meta[] = "meta", type_freelist[] = "freelist",
+                  type_unknown[] = "unknown", type_free[] = "free";
+
+/*@ // The name type_name() gives the flags f of a page header.
+    logic char *TypeName(integer f) =
+      (f & PAGE_TYPE_MASK) == PAGE_BRANCH ? (char *)type_branch :
+      (f & PAGE_TYPE_MASK) == PAGE_LEAF ? (char *)type_leaf :
+      (f & PAGE_TYPE_MASK) == PAGE_META ? (char *)type_meta :
+      (f & PAGE_TYPE_MASK) == PAGE_FREELIST ? (char *)type_freelist :
+      (char *)type_unknown; */
 
 /* The type of a page header's flags, as bbolt's page.typ() names it. */
+/*@ assigns \nothing;
+    ensures name: \result == TypeName(flags);
+    ensures readable: \valid_read(\result); */
 static const char *type_name(uint16_t flags)
 {
     switch (flags & PAGE_TYPE_MASK) {
-    case PAGE_BRANCH: return "branch";
-    case PAGE_LEAF: return "leaf";
-    case PAGE_META: return "meta";
-    case PAGE_FREELIST: return "freelist";
-    default: return "unknown";
+    case PAGE_BRANCH: return type_branch;
+    case PAGE_LEAF: return type_leaf;
+    case PAGE_META: return type_meta;
+    case PAGE_FREELIST: return type_freelist;
+    default: return type_unknown;
     }
+}
+
+/* What page id of the snapshot holds, below its high-water mark: the
+ * header of meta page 0 or 1, or of a page run that passed the rules
+ * page-id-range and page-file-range (snap_page_run), and "free" when id
+ * is one of the sorted free ids[0 .. n). */
+/*@ requires snap: SnapMapped(s);
+    requires id: id < s->hwm;
+    requires ids: \valid_read(ids + (0 .. n - 1)) && SortedUnique(ids, n);
+    requires out: \valid(out);
+    requires separated: \separated(out, s, s->map,
+                          s->map->base + (0 .. s->hwm * s->ps - 1),
+                          ids + (0 .. n - 1));
+    assigns *out, cb_error_record;
+    behavior meta:
+      assumes id < 2;
+      assigns *out;
+      ensures \result == CBOLT_OK;
+      ensures id: out->id == id;
+      ensures count: out->count == LD16(s->map->base + id * s->ps + PageOffCount);
+      ensures overflow: out->overflow ==
+        LD32(s->map->base + id * s->ps + PageOffOverflow);
+      ensures free: In(id, ids, n) ==> out->type == (char *)type_free;
+      ensures type: !In(id, ids, n) ==> out->type ==
+        TypeName(LD16(s->map->base + id * s->ps + PageOffFlags));
+    behavior file_range:
+      assumes 2 <= id;
+      assumes PageOverflow(PageAt((uint8_t *)s->map->base, s->ps, id)) >=
+              s->hwm - id;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_CORRUPT;
+    behavior page:
+      assumes 2 <= id;
+      assumes PageOverflow(PageAt((uint8_t *)s->map->base, s->ps, id)) <
+              s->hwm - id;
+      assigns *out, cb_error_record;
+      ensures \result == CBOLT_OK;
+      ensures id: out->id == id;
+      ensures count: out->count ==
+        LD16(PageAt((uint8_t *)s->map->base, s->ps, id) + PageOffCount);
+      ensures overflow: out->overflow ==
+        PageOverflow(PageAt((uint8_t *)s->map->base, s->ps, id));
+      ensures run: (out->overflow + 1) * s->ps <= (s->hwm - id) * s->ps;
+      ensures free: In(id, ids, n) ==> out->type == (char *)type_free;
+      ensures type: !In(id, ids, n) ==> out->type ==
+        TypeName(LD16(PageAt((uint8_t *)s->map->base, s->ps, id) +
+                      PageOffFlags));
+    complete behaviors;
+    disjoint behaviors; */
+static int page_info_of(snap *s, uint64_t id, const uint64_t *ids, size_t n,
+                        cbolt_page_info *out)
+{
+    page_hdr h;
+    const uint8_t *p;
+    size_t at;
+    int rc;
+    if (id < 2)
+        snap_meta_page(s, id, &h, &p);
+    else if ((rc = snap_page_run(s, id, &h, &p)) != CBOLT_OK)
+        return rc;
+    at = ids_lower_bound(ids, n, id);
+    out->id = id;
+    out->count = h.count;
+    out->overflow = h.overflow;
+    out->type = at < n && ids[at] == id ? type_free : type_name(h.flags);
+    return CBOLT_OK;
 }
 
 int cbolt_tx_page_info(cbolt_tx *tx, uint64_t id, cbolt_page_info *out)
 {
     snap *s;
-    page_hdr h;
-    const uint8_t *p;
     int rc;
     if (!out)
         return cb_error(CBOLT_ERR_INVALID_ARG, "page info: NULL argument");
@@ -366,14 +524,5 @@ int cbolt_tx_page_info(cbolt_tx *tx, uint64_t id, cbolt_page_info *out)
             return rc;
         tx->free_known = 1;
     }
-    if (id < 2)
-        snap_meta_page(s, id, &h, &p);
-    else if ((rc = snap_page_run(s, id, &h, &p)) != CBOLT_OK)
-        return rc;
-    out->id = id;
-    out->count = h.count;
-    out->overflow = h.overflow;
-    out->type = bsearch(&id, tx->free_ids, tx->nfree, sizeof id, cmp_id)
-                    ? "free" : type_name(h.flags);
-    return CBOLT_OK;
+    return page_info_of(s, id, tx->free_ids, tx->nfree, out);
 }

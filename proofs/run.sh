@@ -125,7 +125,7 @@ WALK_TRAV_FCTS=bucket_decode,leaf_elem,visit_leaf,visit_page,run_overflow,key_ra
 WALK_TRAV_FCTS=$WALK_TRAV_FCTS,read_child,walk_root
 # check.c's per-page bookkeeping: the sweep of the reach and free marks
 # (proofs/README.md, "check").
-CHECK_FCTS=check_unreachable,page_stats,bucket_stats
+CHECK_FCTS=check_unreachable,page_stats,bucket_stats,meta_page_rule,stats_start
 # The names of error.c (proofs/README.md, "error"); its record of the last
 # error (thread-local, written with vsnprintf) is not proved.
 ERROR_FCTS=cbolt_version,cbolt_strerror,cb_rule_name,cb_is_hard
@@ -137,7 +137,12 @@ NODE_FCTS=$NODE_FCTS,frame_leaf,children_remove_at,remove_child,reserve_inodes
 NODE_FCTS=$NODE_FCTS,add_child
 # The transaction's and the handle's accessors (proofs/README.md, "tx").
 TX_FCTS=cbolt_tx_writable,cbolt_tx_id,cbolt_tx_size,cbolt_tx_stats_get
+TX_FCTS=$TX_FCTS,cbolt_tx_root,cbolt_tx_on_commit,type_name
+# cbolt_tx_page_info's decoding of a page (its free ids found by the
+# unproved walk_free_ids are its caller's): a run of its own.
+TX_PAGE_FCTS=page_info_of
 DB_FCTS=cbolt_db_page_size,cbolt_db_path,cbolt_db_read_only
+DB_FCTS=$DB_FCTS,stats_locked,settings_of,opts_take
 # bucket.c: the bucket value's decoding into a handle, the empty value
 # CreateBucket writes, the transaction's checks (proofs/README.md,
 # "bucket"); the rest of bucket.c is listed as not proved there.
@@ -249,6 +254,7 @@ jobs_of() {
         # tx.c's and db.c's lemmas are those of the spec files they see,
         # proved by the other modules' lemma runs: no lemma run.
         echo "tx tx src/tx.c ${STRICT[*]} -wp-fct $TX_FCTS"
+        echo "tx tx-page src/tx.c ${STRICT[*]} -wp-fct $TX_PAGE_FCTS"
         echo "tx db src/db.c ${STRICT[*]} -wp-fct $DB_FCTS"
         return 0
         ;;
@@ -328,7 +334,7 @@ cost() {
     split-lemmas) echo 60 ;; alloc) echo 240 ;; store) echo 150 ;;
     store-open) echo 60 ;; store-readers) echo 120 ;; cursor) echo 120 ;; walk) echo 120 ;;
     u64map) echo 120 ;; freelist-inplace) echo 150 ;; error) echo 150 ;;
-    bucket) echo 120 ;;
+    bucket) echo 120 ;; tx-page) echo 250 ;;
     *) echo 20 ;;
     esac
 }

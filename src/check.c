@@ -196,6 +196,34 @@ static int checker_init(checker *k, snap *s, const cbolt_check_options *o)
     return walk_init(&k->w, s, &k->vis);
 }
 
+/* Where the statistics' walk of bucket b starts: its root page, or when
+ * inline (root 0) its inline page; the root bucket's mark; no tree above
+ * it. */
+/*@ requires \valid_read(b) && \valid(start) && \separated(b, start);
+    assigns *start;
+    ensures root: start->root == b->t.root;
+    ensures top: start->top == b->top;
+    ensures prefix: start->prefix == 0;
+    ensures inline: b->t.root == 0 ==> start->inl == b->t.inl;
+    ensures no_view: b->t.root != 0 ==>
+      start->inl.data == \null && start->inl.len == 0 &&
+      start->inl.id == 0 && start->inl.flags == 0 && start->inl.count == 0; */
+static void stats_start(const cbolt_bucket *b, walk_bucket *start)
+{
+    start->root = b->t.root;
+    start->top = b->top;
+    start->prefix = 0;
+    if (b->t.root == 0) {
+        start->inl = b->t.inl;
+        return;
+    }
+    start->inl.data = NULL;
+    start->inl.len = 0;
+    start->inl.id = 0;
+    start->inl.flags = 0;
+    start->inl.count = 0;
+}
+
 int cbolt_bucket_stats_get(cbolt_bucket *b, cbolt_bucket_stats *out)
 {
     checker k;
@@ -208,11 +236,7 @@ int cbolt_bucket_stats_get(cbolt_bucket *b, cbolt_bucket_stats *out)
     if ((rc = checker_init(&k, &b->tx->s, NULL)) != CBOLT_OK)
         return rc;
     k.stop_first = 1;
-    memset(&start, 0, sizeof start);
-    start.root = b->t.root;
-    start.top = b->top;
-    if (b->t.root == 0)
-        start.inl = b->t.inl;
+    stats_start(b, &start);
     rc = walk_run(&k.w, &start);
     if (rc == CBOLT_OK)
         rc = k.first;

@@ -137,7 +137,7 @@ NODE_FCTS=$NODE_FCTS,frame_leaf,children_remove_at,remove_child,reserve_inodes
 NODE_FCTS=$NODE_FCTS,add_child
 # The transaction's and the handle's accessors (proofs/README.md, "tx").
 TX_FCTS=cbolt_tx_writable,cbolt_tx_id,cbolt_tx_size,cbolt_tx_stats_get
-TX_FCTS=$TX_FCTS,cbolt_tx_root,cbolt_tx_on_commit,type_name
+TX_FCTS=$TX_FCTS,cbolt_tx_root,cbolt_tx_on_commit,type_name,begin_meta
 # cbolt_tx_page_info's decoding of a page (its free ids found by the
 # unproved walk_free_ids are its caller's): a run of its own.
 TX_PAGE_FCTS=page_info_of

@@ -15,6 +15,31 @@ static uint64_t now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+/* The meta as it was at begin: the snapshot's, and for a writer, whose
+ * snapshot carries the txid its commit will write, the one in force
+ * (one less; the writer's txid is at least 1, not proved of
+ * store_writer_begin). */
+/*@ requires \valid(tx);
+    requires txid: writable != 0 ==> tx->b.s.meta.txid >= 1;
+    assigns tx->begin;
+    ensures txid: tx->begin.txid ==
+      tx->b.s.meta.txid - (writable != 0 ? 1 : 0);
+    ensures same: tx->begin.magic == tx->b.s.meta.magic &&
+      tx->begin.version == tx->b.s.meta.version &&
+      tx->begin.page_size == tx->b.s.meta.page_size &&
+      tx->begin.flags == tx->b.s.meta.flags &&
+      tx->begin.root == tx->b.s.meta.root &&
+      tx->begin.sequence == tx->b.s.meta.sequence &&
+      tx->begin.freelist == tx->b.s.meta.freelist &&
+      tx->begin.pgid == tx->b.s.meta.pgid &&
+      tx->begin.checksum == tx->b.s.meta.checksum; */
+static void begin_meta(cbolt_tx *tx, int writable)
+{
+    tx->begin = tx->b.s.meta;
+    if (writable)
+        tx->begin.txid--;
+}
+
 int tx_begin(store *st, int writable, cbolt_tx **out)
 {
     cbolt_tx *tx = cb_calloc(1, sizeof *tx);
@@ -30,11 +55,9 @@ int tx_begin(store *st, int writable, cbolt_tx **out)
         cb_free(tx);
         return rc;
     }
-    tx->begin = tx->b.s.meta;
-    if (writable) {
-        tx->begin.txid--;
+    begin_meta(tx, writable);
+    if (writable)
         pager_init(&tx->b.pg, st, &tx->b.s);
-    }
     bucket_init_root(&tx->root, &tx->b);
     tx->hooks_end = &tx->hooks;
     *out = tx;

@@ -134,7 +134,7 @@ ERROR_FCTS=$ERROR_FCTS,cb_last_rule,cb_last_detail,cbolt_last_error
 NODE_FCTS=node_del,node_size,ntree_init,ntree_release,ntree_inlineable
 NODE_FCTS=$NODE_FCTS,ntree_inline_size,is_virtual,child_index,rekey,frame_count
 NODE_FCTS=$NODE_FCTS,frame_leaf,children_remove_at,remove_child,reserve_inodes
-NODE_FCTS=$NODE_FCTS,add_child
+NODE_FCTS=$NODE_FCTS,add_child,carried_bucket_ok,read_inode
 # The transaction's and the handle's accessors (proofs/README.md, "tx").
 TX_FCTS=cbolt_tx_writable,cbolt_tx_id,cbolt_tx_size,cbolt_tx_stats_get
 TX_FCTS=$TX_FCTS,cbolt_tx_root,cbolt_tx_on_commit,type_name,begin_meta

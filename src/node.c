@@ -268,6 +268,30 @@ static void remove_child(node *parent, node *child)
  * past that id it would name a page of new data (found by the parse
  * harness's glue phase, corpus/parse/regress-glue-dangling-root-comes-
  * into-range). The value's own rules are checked as when it is opened. */
+/*@ // The bucket value v of vlen bytes as carried_bucket_ok() accepts it
+    // under a snapshot of hwm pages: a header, and either a root page id
+    // inside the snapshot or an inline leaf page, well formed, of id 0,
+    // holding no sub-bucket.
+    predicate CarriedBucketOk{L}(uint8_t *v, integer vlen, integer hwm) =
+        vlen >= BucketHdrSize &&
+        (LD64(v) == 0 ?
+           PageWellFormed(v + BucketHdrSize, vlen - BucketHdrSize,
+                          PV_LEAF | PV_NO_BUCKETS) &&
+           LD64(v + BucketHdrSize + PageOffId) == 0 :
+           2 <= LD64(v) < hwm);
+*/
+
+/*@ requires node: \valid_read(n) && \valid_read(n->t) && \valid_read(n->t->s);
+    requires view: \valid_read(pv);
+    requires value: \valid_read(in) &&
+      \valid_read(in->value + (0 .. in->vlen - 1));
+    assigns cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
+    ensures ok: \result == CBOLT_OK <==>
+      CarriedBucketOk((uint8_t *)in->value, in->vlen, n->t->s->hwm);
+    ensures range: \result != CBOLT_OK &&
+      in->vlen >= BucketHdrSize && LD64((uint8_t *)in->value) != 0 ==>
+      cb_error_record == RULE_PAGE_ID_RANGE; */
 static int carried_bucket_ok(const node *n, const page_view *pv,
                              const inode *in)
 {
@@ -289,43 +313,91 @@ static int carried_bucket_ok(const node *n, const page_view *pv,
     return CBOLT_OK;
 }
 
+/*@ // Element i of the page in view pv as a write may carry it over under
+    // a snapshot of hwm pages: a leaf's bucket value as
+    // carried_bucket_ok() accepts it, a branch's child inside the
+    // snapshot.
+    predicate ElemCarriedOk{L}(page_view *pv, integer hwm, integer i) =
+        IsLeaf(pv->data) ?
+          ((ElemFlags(pv->data, i) & LeafFlagBucket) != 0 ==>
+             CarriedBucketOk(pv->data + ValOff(pv->data, i),
+                             ValSize(pv->data, i), hwm)) :
+          2 <= LD64(pv->data + (ElemOff(i) + BranchOffPgid)) < hwm;
+
+    // The inode *in is element i of the page in view pv, decoded: its
+    // key, and a leaf's value and flags (no child) or a branch's child
+    // (no value, no flags); the element carried over as ElemCarriedOk.
+    predicate InodeFromPage{L}(inode *in, page_view *pv, integer hwm,
+                               integer i) =
+        in->key == pv->data + KeyOff(pv->data, i) &&
+        in->klen == KeySize(pv->data, i) &&
+        ElemCarriedOk(pv, hwm, i) &&
+        (IsLeaf(pv->data) ?
+           in->value == pv->data + ValOff(pv->data, i) &&
+           in->vlen == ValSize(pv->data, i) &&
+           in->flags == ElemFlags(pv->data, i) && in->pgid == 0 :
+           in->pgid == LD64(pv->data + (ElemOff(i) + BranchOffPgid)) &&
+           in->value == \null && in->vlen == 0 && in->flags == 0);
+*/
+
+/* Element i of the validated page pv into *in (node_read()'s step; leaf
+ * is whether the page is a leaf). */
+/*@ requires node: \valid_read(n) && \valid_read(n->t) && \valid_read(n->t->s);
+    requires view: PageViewInBounds(pv);
+    requires index: i < pv->count;
+    requires leaf: leaf != 0 <==> IsLeaf(pv->data);
+    requires out: \valid(in);
+    requires separated: \separated(in, pv, n, n->t, n->t->s);
+    assigns *in, cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_CORRUPT;
+    ensures ok: \result == CBOLT_OK <==> ElemCarriedOk(pv, n->t->s->hwm, i);
+    ensures inode: \result == CBOLT_OK ==>
+      InodeFromPage(in, pv, n->t->s->hwm, i); */
+static int read_inode(const node *n, const page_view *pv, uint32_t i,
+                      int leaf, inode *in)
+{
+    if (leaf) {
+        page_leaf_item(pv, i, &in->key, &in->klen, &in->value, &in->vlen,
+                       &in->flags);
+        in->pgid = 0;
+        if (in->flags & LEAF_FLAG_BUCKET)
+            return carried_bucket_ok(n, pv, in);
+        return CBOLT_OK;
+    }
+    page_key(pv, i, &in->key, &in->klen);
+    in->pgid = page_branch_child(pv, i);
+    /* a child a write carries over unread, as a bucket root */
+    if (in->pgid < 2 || in->pgid >= n->t->s->hwm)
+        return cb_corrupt(pv->id, RULE_PAGE_ID_RANGE,
+                          "branch element %u names page %llu, "
+                          "high-water mark %llu", i,
+                          (unsigned long long)in->pgid,
+                          (unsigned long long)n->t->s->hwm);
+    in->value = NULL;
+    in->vlen = 0;
+    in->flags = 0;
+    return CBOLT_OK;
+}
+
 /* Fills an empty node from a validated page. */
 static int node_read(node *n, const page_view *pv)
 {
-    uint32_t i;
-    int rc;
+    uint32_t i, cnt = pv->count;
+    int rc, leaf;
+    inode *a;
     n->is_leaf = page_is_leaf(pv);
     n->pgid = pv->id;
-    if ((rc = reserve_inodes(n, pv->count)) != CBOLT_OK)
+    if ((rc = reserve_inodes(n, cnt)) != CBOLT_OK)
         return rc;
-    for (i = 0; i < pv->count; i++) {
-        inode *in = &n->inodes[i];
-        if (n->is_leaf) {
-            page_leaf_item(pv, i, &in->key, &in->klen, &in->value, &in->vlen,
-                           &in->flags);
-            in->pgid = 0;
-            if ((in->flags & LEAF_FLAG_BUCKET) &&
-                (rc = carried_bucket_ok(n, pv, in)) != CBOLT_OK)
-                return rc;
-        } else {
-            page_key(pv, i, &in->key, &in->klen);
-            in->pgid = page_branch_child(pv, i);
-            /* a child a write carries over unread, as a bucket root */
-            if (in->pgid < 2 || in->pgid >= n->t->s->hwm)
-                return cb_corrupt(pv->id, RULE_PAGE_ID_RANGE,
-                                  "branch element %u names page %llu, "
-                                  "high-water mark %llu", i,
-                                  (unsigned long long)in->pgid,
-                                  (unsigned long long)n->t->s->hwm);
-            in->value = NULL;
-            in->vlen = 0;
-            in->flags = 0;
-        }
-    }
-    n->n = pv->count;
-    if (n->n > 0) {
-        n->key = n->inodes[0].key;
-        n->klen = n->inodes[0].klen;
+    a = n->inodes;
+    leaf = n->is_leaf;
+    for (i = 0; i < cnt; i++)
+        if ((rc = read_inode(n, pv, i, leaf, &a[i])) != CBOLT_OK)
+            return rc;
+    n->n = cnt;
+    if (cnt > 0) {
+        n->key = a[0].key;
+        n->klen = a[0].klen;
     }
     return CBOLT_OK;
 }

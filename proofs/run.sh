@@ -107,6 +107,10 @@ STORE_OPEN_FCTS=mmap_size,open_map_size,accept_page_size,meta_choose
 STORE_OPEN_FCTS=$STORE_OPEN_FCTS,read_meta,find_page_size,load_meta,io_error
 STORE_OPEN_FCTS=$STORE_OPEN_FCTS,too_small,no_meta,meta_corrupt
 STORE_READERS_FCTS=readers_add,readers_remove
+# The writes and syncs through the os layer's model (proofs/README.md,
+# "store": cb_vfs_disk, cb_vfs_durable).
+STORE_DURABLE_FCTS=store_write,store_sync,store_fsync,put_meta_page,bytes_copy
+STORE_DURABLE_FCTS=$STORE_DURABLE_FCTS,store_grow,grow_size
 STORE_LEMMAS=ElemsOkInBounds
 # The read side of cursor.c: the levels' accessors, the search, the
 # descent and the moves (proofs/README.md, "cursor").
@@ -231,6 +235,10 @@ jobs_of() {
         # The registry of readers: sorted, one txid added or removed
         # (one goal per case of the insertion's sortedness: -wp-split).
         echo "store store-readers src/store.c ${STRICT[*]} -wp-fct $STORE_READERS_FCTS -wp-split"
+        # The writes and syncs: the model of the file in memory (its
+        # bytes are read through pointers by the contracts).
+        echo "store store-durable src/store.c ${STRICT[*]} -wp-fct $STORE_DURABLE_FCTS" \
+             "-wp-split -wp-alias-vars cb_vfs_disk"
         # The lemma of spec/store.acsl (the lemmas of the other spec
         # files it sees are proved by their own modules' lemma runs).
         echo "store store-lemmas src/store.c -wp-prop $STORE_LEMMAS" \

@@ -44,8 +44,37 @@
     assigns buf[0 .. n - 1]; */
 int cb_vfs_read(cbolt_file *f, uint8_t *buf, size_t n, uint64_t off);
 #define VFS_READ(st, buf, n, off) cb_vfs_read((st)->file, (buf), (n), (off))
+/* The write and the sync likewise: store.h's cb_vfs_write and
+ * cb_vfs_sync, with the file they model. */
+#define VFS_WRITE(st, buf, n, off) cb_vfs_write((st)->file, (buf), (n), (off))
+#define VFS_SYNC(st) cb_vfs_sync((st)->file)
+#define VFS_TRUNCATE(st, size) cb_vfs_truncate((st)->file, (size))
+/* cb_malloc / cb_calloc (mem.c, not proved) of a meta buffer of n bytes,
+ * typed: NULL or n writable bytes in the region store_buf_heap (a fresh
+ * block). */
+/*@ requires size: n <= SIZE_MAX / 16;
+    assigns store_buf_heap[..];
+    ensures fresh: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&store_buf_heap[0])); */
+uint8_t *store_buf_alloc(size_t n);
+/* cb_calloc's: the same, zeroed. */
+/*@ requires size: n <= SIZE_MAX / 16;
+    assigns store_buf_heap[..];
+    ensures fresh: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&store_buf_heap[0]) &&
+       \forall integer i; 0 <= i < n ==> \result[i] == 0); */
+uint8_t *store_buf_zalloc(size_t n);
+#define BUF_MALLOC(n) store_buf_alloc(n)
+#define BUF_CALLOC(k, n) store_buf_zalloc((k) * (n))
 #else
 #define VFS_READ(st, buf, n, off) (st)->vfs->read((st)->file, (buf), (n), (off))
+#define VFS_WRITE(st, buf, n, off) (st)->vfs->write((st)->file, (buf), (n), (off))
+#define VFS_SYNC(st) (st)->vfs->sync((st)->file)
+#define VFS_TRUNCATE(st, size) (st)->vfs->truncate((st)->file, (size))
+#define BUF_MALLOC(n) cb_malloc(n)
+#define BUF_CALLOC(k, n) cb_calloc((k), (n))
 #endif
 
 #define DEFAULT_PAGE_SIZE 4096u
@@ -118,27 +147,29 @@ static int io_error(const char *what, const char *path)
 /* Writes the four pages of a new database (bbolt's db.init). */
 static int init_file(store *st, uint32_t ps)
 {
-    uint8_t *buf = cb_calloc(4, ps);
+    uint8_t *buf = BUF_CALLOC(4, (size_t)ps);
     meta m;
-    int rc, i;
+    int rc;
     if (!buf)
         return cb_error(CBOLT_ERR_NOMEM, "init: out of memory");
-    memset(&m, 0, sizeof m);
     m.magic = META_MAGIC;
     m.version = META_VERSION;
     m.page_size = ps;
-    m.freelist = 2;
+    m.flags = 0;
     m.root = 3;
+    m.sequence = 0;
+    m.freelist = 2;
     m.pgid = 4;
-    for (i = 0; i < 2; i++) {
-        m.txid = (uint64_t)i;
-        meta_encode(&m, buf + (size_t)i * ps, (uint64_t)i);
-    }
+    m.checksum = 0;
+    m.txid = 0;
+    meta_encode(&m, buf, 0);
+    m.txid = 1;
+    meta_encode(&m, buf + (size_t)ps, 1);
     page_set_header(buf + 2 * (size_t)ps, 2, PAGE_FREELIST, 0);
     page_set_header(buf + 3 * (size_t)ps, 3, PAGE_LEAF, 0);
-    rc = st->vfs->write(st->file, buf, 4 * (size_t)ps, 0);
+    rc = VFS_WRITE(st, buf, 4 * (size_t)ps, 0);
     if (rc == CBOLT_OK)
-        rc = st->vfs->sync(st->file);
+        rc = VFS_SYNC(st);
     cb_free(buf);
     return rc == CBOLT_OK ? rc : io_error("init", st->path);
 }
@@ -594,7 +625,6 @@ static int readers_add(store *st, uint64_t txid)
     /*@ assert right: \forall integer b; i <= b <= n ==> r[i] <= r[b]; */
     /*@ assert sorted: Ascending(r, n + 1); */
     st->nreaders = n + 1;
-    /*@ assert kept: st->readers == r && Ascending(r, n + 1); */
     return CBOLT_OK;
 }
 
@@ -789,6 +819,12 @@ void store_writer_end(store *st, snap *s, const meta *committed,
 
 /* bbolt 1.5's growSize: all of a mapping up to the allocation step, then
  * the size wanted plus a step. */
+/* The file's size for sz bytes: the whole mapping while it is at most
+ * one growth step, else sz and one step (bbolt 1.5's growSize). */
+/*@ requires \valid_read(st);
+    requires bound: mapsz > st->alloc_size ==> sz + st->alloc_size <= UINT64_MAX;
+    assigns \nothing;
+    ensures \result == (mapsz <= st->alloc_size ? mapsz : sz + st->alloc_size); */
 static uint64_t grow_size(const store *st, uint64_t mapsz, uint64_t sz)
 {
     return mapsz <= st->alloc_size ? mapsz : sz + st->alloc_size;
@@ -813,45 +849,73 @@ int store_grow(store *st, uint64_t sz)
         return CBOLT_OK;
     sz = grow_size(st, st->datasz, sz);
     if (!st->no_grow_sync) {
-        if (st->vfs->truncate(st->file, sz) != CBOLT_OK ||
-            st->vfs->sync(st->file) != CBOLT_OK)
+        if (VFS_TRUNCATE(st, sz) != CBOLT_OK || VFS_SYNC(st) != CBOLT_OK)
             return io_error("grow", st->path);
     }
     st->filesz = sz;
     return CBOLT_OK;
 }
 
-int store_write(store *st, const void *buf, size_t n, uint64_t off)
+int store_write(store *st, const uint8_t *buf, size_t n, uint64_t off)
 {
-    return st->vfs->write(st->file, buf, n, off);
+    return VFS_WRITE(st, buf, n, off);
 }
 
 int store_sync(store *st)
 {
-    return st->no_sync ? CBOLT_OK : st->vfs->sync(st->file);
+    return st->no_sync ? CBOLT_OK : VFS_SYNC(st);
 }
 
 int store_fsync(store *st)
 {
-    int rc = st->vfs->sync(st->file);
+    int rc = VFS_SYNC(st);
     return rc == CBOLT_OK ? rc : io_error("sync", st->path);
 }
 
 /* Writes the page at buf to meta page id and syncs it. */
+/*@ requires store: \valid_read(st) && PageSizeOk(st->page_size) && id <= 1;
+    requires valid: \valid_read(buf + (0 .. st->page_size - 1));
+    requires apart: \separated(buf + (0 .. st->page_size - 1),
+                               &cb_vfs_disk[0 .. VFS_DISK_MAX - 1]);
+    assigns cb_vfs_disk[id * st->page_size .. id * st->page_size + st->page_size - 1],
+            cb_vfs_durable;
+    ensures stored: \result == CBOLT_OK ==>
+      \forall integer i; 0 <= i < st->page_size ==>
+        cb_vfs_disk[id * st->page_size + i] == buf[i];
+    ensures synced: \result == CBOLT_OK && st->no_sync == 0 ==>
+      cb_vfs_durable == 1; */
 static int put_meta_page(store *st, const uint8_t *buf, uint64_t id)
 {
-    int rc = st->vfs->write(st->file, buf, st->page_size, id * st->page_size);
+    int rc = VFS_WRITE(st, buf, st->page_size, id * st->page_size);
     return rc == CBOLT_OK ? store_sync(st) : rc;
+}
+
+/* dst[0 .. n) = src[0 .. n): a loop rather than memcpy(), so that the
+ * proof sees the bytes (WP's Typed model does not read a memcpy() of
+ * uint8_t back; compilers make the loop a memcpy). */
+/*@ requires valid: \valid(dst + (0 .. n - 1)) && \valid_read(src + (0 .. n - 1));
+    requires apart: \separated(dst + (0 .. n - 1), src + (0 .. n - 1));
+    assigns dst[0 .. n - 1];
+    ensures copied: \forall integer i; 0 <= i < n ==> dst[i] == src[i]; */
+static void bytes_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    size_t i;
+    /*@ loop invariant range: 0 <= i <= n;
+        loop invariant copied: \forall integer j; 0 <= j < i ==> dst[j] == src[j];
+        loop assigns i, dst[0 .. n - 1];
+        loop variant n - i; */
+    for (i = 0; i < n; i++)
+        dst[i] = src[i];
 }
 
 int store_write_meta(store *st, meta *m, int *in_doubt)
 {
     uint64_t id = m->txid % 2, ps = st->page_size;
-    uint8_t *buf = cb_calloc(2, ps);
+    uint8_t *buf = BUF_CALLOC(2, ps);
     int rc;
     if (!buf)
         return cb_error(CBOLT_ERR_NOMEM, "commit: out of memory");
-    memcpy(buf + ps, st->map->base + id * ps, ps); /* the slot as it is */
+    bytes_copy(buf + ps, st->map->base + id * ps, ps); /* the slot as it is */
     meta_encode(m, buf, id);
     *in_doubt = 1;
     rc = put_meta_page(st, buf, id);
@@ -866,11 +930,11 @@ int store_write_meta(store *st, meta *m, int *in_doubt)
 static int settle_meta(store *st)
 {
     uint64_t ps = st->page_size, id = (uint64_t)st->meta_page;
-    uint8_t *buf = cb_malloc(ps);
+    uint8_t *buf = BUF_MALLOC(ps);
     int rc;
     if (!buf)
         return cb_error(CBOLT_ERR_NOMEM, "open: out of memory");
-    memcpy(buf, st->map->base + id * ps, ps);
+    bytes_copy(buf, st->map->base + id * ps, ps);
     rc = put_meta_page(st, buf, id);
     cb_free(buf);
     return rc == CBOLT_OK ? rc : cb_error(rc, "%s: the meta in force could "

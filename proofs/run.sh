@@ -99,13 +99,16 @@ ALLOC_FCTS=$ALLOC_FCTS,merge_spans,fl_count,fl_page_bytes,fl_note_alloc
 # reason, in proofs/README.md.
 PAGE_UNPROVED=page_encode
 # The functions of store.c with contracts: the page door, and the open
-# path's decisions (the rest of store.c is glue on the os layer and
+# path's decisions, the writes and syncs (the rest of store.c is glue on the os layer and
 # threads, listed as NOT proved in proofs/README.md).
 STORE_DOOR_FCTS=page_corrupt,marked_view,mark_page,snap_page
 STORE_DOOR_FCTS=$STORE_DOOR_FCTS,snap_page_run,snap_meta_page
 STORE_OPEN_FCTS=mmap_size,open_map_size,accept_page_size,meta_choose
 STORE_OPEN_FCTS=$STORE_OPEN_FCTS,read_meta,find_page_size,load_meta,io_error
 STORE_OPEN_FCTS=$STORE_OPEN_FCTS,too_small,no_meta,meta_corrupt
+# The mapping a writer reserves (against max_size), and the settings and
+# flags set under mu (pthread's contracts of Frama-C's libc).
+STORE_OPEN_FCTS=$STORE_OPEN_FCTS,store_reserve,store_busy,store_set,store_poison
 STORE_READERS_FCTS=readers_add,readers_remove
 # The writes and syncs through the os layer's model (proofs/README.md,
 # "store": cb_vfs_disk, cb_vfs_durable).
@@ -238,7 +241,7 @@ jobs_of() {
         # The writes and syncs: the model of the file in memory (its
         # bytes are read through pointers by the contracts).
         echo "store store-durable src/store.c ${STRICT[*]} -wp-fct $STORE_DURABLE_FCTS" \
-             "-wp-split -wp-alias-vars cb_vfs_disk"
+             "-wp-split -wp-alias-vars cb_vfs_disk -cpp-extra-args=-DCB_STORE_MODEL"
         # The lemma of spec/store.acsl (the lemmas of the other spec
         # files it sees are proved by their own modules' lemma runs).
         echo "store store-lemmas src/store.c -wp-prop $STORE_LEMMAS" \

@@ -44,8 +44,51 @@
     assigns buf[0 .. n - 1]; */
 int cb_vfs_read(cbolt_file *f, uint8_t *buf, size_t n, uint64_t off);
 #define VFS_READ(st, buf, n, off) cb_vfs_read((st)->file, (buf), (n), (off))
-/* The write and the sync likewise: store.h's cb_vfs_write and
- * cb_vfs_sync, with the file they model. */
+#else
+#define VFS_READ(st, buf, n, off) (st)->vfs->read((st)->file, (buf), (n), (off))
+#endif
+
+/* The model of the file that run store-durable proves the writes and
+ * syncs over (proofs/README.md, "store"). Only that run defines
+ * CB_STORE_MODEL: the other runs of store.c see the code as it is
+ * built, so their goals do not change with the model. */
+#if defined(__FRAMAC__) && defined(CB_STORE_MODEL)
+/* The meta buffers store_write_meta and settle_meta allocate: one region
+ * of their own (as alloc.c's fl_ids_heap). */
+extern uint8_t store_buf_heap[SIZE_MAX / 16];
+/* The file as the proofs see it through the os layer (an assumed contract
+ * of the os layer, proofs/README.md "store"): cb_vfs_disk, the bytes the
+ * file holds (what the page cache holds, which later reads see), and
+ * cb_vfs_durable, whether all of them are known to be on the disk. A
+ * successful write stores its bytes there and leaves them not yet
+ * durable; a successful sync makes everything durable; a failed write
+ * may have stored anything in its range, a failed sync says nothing
+ * ("fsyncgate": the cache may hold bytes that never reach the disk). */
+#define VFS_DISK_MAX ((uint64_t)1 << 62)
+extern uint8_t cb_vfs_disk[VFS_DISK_MAX];
+extern int cb_vfs_durable;
+/* The proofs keep the model in memory (-wp-alias-vars cb_vfs_disk, run
+ * store-durable) rather than as a logic array, so that the contracts can
+ * read its bytes through pointers (MetaStored(&cb_vfs_disk[off], m)), as
+ * the page predicates read any page. */
+/*@ requires valid: \valid_read(buf + (0 .. n - 1));
+    requires range: off + n <= VFS_DISK_MAX;
+    requires apart: \separated(buf + (0 .. n - 1), &cb_vfs_disk[0 .. VFS_DISK_MAX - 1]);
+    assigns cb_vfs_disk[off .. off + n - 1], cb_vfs_durable;
+    ensures not_durable: cb_vfs_durable == 0;
+    ensures stored: \result == CBOLT_OK ==>
+      \forall integer i; 0 <= i < n ==> cb_vfs_disk[off + i] == buf[i]; */
+int cb_vfs_write(cbolt_file *f, const uint8_t *buf, size_t n, uint64_t off);
+/*@ assigns cb_vfs_durable;
+    ensures durable: \result == CBOLT_OK ==> cb_vfs_durable == 1; */
+int cb_vfs_sync(cbolt_file *f);
+/* A change of the file's size (not modelled: no byte of a meta page, the
+ * only ones the proofs follow, is past the old size) is not durable
+ * until a sync. */
+/*@ assigns cb_vfs_durable;
+    ensures not_durable: cb_vfs_durable == 0; */
+int cb_vfs_truncate(cbolt_file *f, uint64_t size);
+/* The write and the sync likewise, with the file they model. */
 #define VFS_WRITE(st, buf, n, off) cb_vfs_write((st)->file, (buf), (n), (off))
 #define VFS_SYNC(st) cb_vfs_sync((st)->file)
 #define VFS_TRUNCATE(st, size) cb_vfs_truncate((st)->file, (size))
@@ -69,7 +112,6 @@ uint8_t *store_buf_zalloc(size_t n);
 #define BUF_MALLOC(n) store_buf_alloc(n)
 #define BUF_CALLOC(k, n) store_buf_zalloc((k) * (n))
 #else
-#define VFS_READ(st, buf, n, off) (st)->vfs->read((st)->file, (buf), (n), (off))
 #define VFS_WRITE(st, buf, n, off) (st)->vfs->write((st)->file, (buf), (n), (off))
 #define VFS_SYNC(st) (st)->vfs->sync((st)->file)
 #define VFS_TRUNCATE(st, size) (st)->vfs->truncate((st)->file, (size))
@@ -534,6 +576,11 @@ void store_close(store *st)
     st->path = NULL;
 }
 
+/* Whether a transaction is open (close refuses then): under mu, a read
+ * transaction open or the writer slot taken. */
+/*@ requires \valid(st);
+    assigns st->mu;
+    ensures busy: \result != 0 <==> (st->open_tx_n > 0 || st->writer != 0); */
 int store_busy(store *st)
 {
     int busy;
@@ -625,6 +672,7 @@ static int readers_add(store *st, uint64_t txid)
     /*@ assert right: \forall integer b; i <= b <= n ==> r[i] <= r[b]; */
     /*@ assert sorted: Ascending(r, n + 1); */
     st->nreaders = n + 1;
+    /*@ assert kept: st->readers == r && Ascending(r, n + 1); */
     return CBOLT_OK;
 }
 
@@ -707,6 +755,15 @@ void store_reader_end(store *st, snap *s)
     pthread_mutex_unlock(&st->mu);
 }
 
+/*@ requires \valid(st) && \valid_read(next);
+    requires apart: \separated(next, &st->mu);
+    assigns st->mu, st->next;
+    ensures flags: st->next.no_sync == \old(next->no_sync) &&
+      st->next.no_grow_sync == \old(next->no_grow_sync) &&
+      st->next.no_freelist_sync == \old(next->no_freelist_sync) &&
+      st->next.max_size == \old(next->max_size);
+    ensures step: st->next.alloc_size ==
+      (\old(next->alloc_size) == 0 ? ALLOC_SIZE : \old(next->alloc_size)); */
 void store_set(store *st, const store_settings *next)
 {
     pthread_mutex_lock(&st->mu);
@@ -716,6 +773,9 @@ void store_set(store *st, const store_settings *next)
     pthread_mutex_unlock(&st->mu);
 }
 
+/*@ requires \valid(st);
+    assigns st->mu, st->poisoned;
+    ensures poisoned: st->poisoned == 1; */
 void store_poison(store *st)
 {
     pthread_mutex_lock(&st->mu);
@@ -830,6 +890,20 @@ static uint64_t grow_size(const store *st, uint64_t mapsz, uint64_t sz)
     return mapsz <= st->alloc_size ? mapsz : sz + st->alloc_size;
 }
 
+/*@ requires \valid(st);
+    requires ps: PageSizeOk(st->page_size);
+    requires size: minsz <= MAX_MAP_SIZE;
+    requires step: minsz + st->alloc_size <= UINT64_MAX;
+    assigns st->datasz, cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_MAX_SIZE_REACHED;
+    ensures refused: \result != CBOLT_OK ==>
+      st->max_size != 0 && st->datasz == \old(st->datasz);
+    ensures covers: \result == CBOLT_OK ==> minsz <= st->datasz;
+    ensures kept: minsz < \old(st->datasz) ==> st->datasz == \old(st->datasz);
+    ensures within: \result == CBOLT_OK && st->max_size != 0 &&
+      minsz >= \old(st->datasz) ==>
+      (st->datasz <= st->alloc_size ? st->datasz : minsz + st->alloc_size)
+        <= st->max_size; */
 int store_reserve(store *st, uint64_t minsz)
 {
     uint64_t mapsz = mmap_size(minsz, st->page_size);
@@ -843,6 +917,19 @@ int store_reserve(store *st, uint64_t minsz)
     return CBOLT_OK;
 }
 
+#ifdef CB_STORE_MODEL
+/*@ requires \valid(st);
+    requires bound: sz + st->alloc_size <= UINT64_MAX;
+    assigns st->filesz, cb_vfs_durable, cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_IO;
+    ensures enough: sz <= \old(st->filesz) ==>
+      \result == CBOLT_OK && st->filesz == \old(st->filesz);
+    ensures grown: sz > \old(st->filesz) && \result == CBOLT_OK ==>
+      st->filesz == (st->datasz <= st->alloc_size ? st->datasz
+                                                  : sz + st->alloc_size) &&
+      (st->no_grow_sync == 0 ==> cb_vfs_durable == 1);
+    ensures failed: \result != CBOLT_OK ==> st->filesz == \old(st->filesz); */
+#endif
 int store_grow(store *st, uint64_t sz)
 {
     if (sz <= st->filesz)
@@ -856,16 +943,39 @@ int store_grow(store *st, uint64_t sz)
     return CBOLT_OK;
 }
 
+#ifdef CB_STORE_MODEL
+/*@ requires valid: \valid_read(st) && \valid_read(buf + (0 .. n - 1));
+    requires range: off + n <= VFS_DISK_MAX;
+    requires apart: \separated(buf + (0 .. n - 1), &cb_vfs_disk[0 .. VFS_DISK_MAX - 1]);
+    assigns cb_vfs_disk[off .. off + n - 1], cb_vfs_durable;
+    ensures not_durable: cb_vfs_durable == 0;
+    ensures stored: \result == CBOLT_OK ==>
+      \forall integer i; 0 <= i < n ==> cb_vfs_disk[off + i] == buf[i]; */
+#endif
 int store_write(store *st, const uint8_t *buf, size_t n, uint64_t off)
 {
     return VFS_WRITE(st, buf, n, off);
 }
 
+#ifdef CB_STORE_MODEL
+/*@ requires \valid_read(st);
+    assigns cb_vfs_durable;
+    ensures skipped: st->no_sync != 0 ==>
+      \result == CBOLT_OK && cb_vfs_durable == \old(cb_vfs_durable);
+    ensures synced: st->no_sync == 0 && \result == CBOLT_OK ==>
+      cb_vfs_durable == 1; */
+#endif
 int store_sync(store *st)
 {
     return st->no_sync ? CBOLT_OK : VFS_SYNC(st);
 }
 
+#ifdef CB_STORE_MODEL
+/*@ requires \valid_read(st);
+    assigns cb_vfs_durable, cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_IO;
+    ensures synced: \result == CBOLT_OK ==> cb_vfs_durable == 1; */
+#endif
 int store_fsync(store *st)
 {
     int rc = VFS_SYNC(st);
@@ -873,6 +983,7 @@ int store_fsync(store *st)
 }
 
 /* Writes the page at buf to meta page id and syncs it. */
+#ifdef CB_STORE_MODEL
 /*@ requires store: \valid_read(st) && PageSizeOk(st->page_size) && id <= 1;
     requires valid: \valid_read(buf + (0 .. st->page_size - 1));
     requires apart: \separated(buf + (0 .. st->page_size - 1),
@@ -884,6 +995,7 @@ int store_fsync(store *st)
         cb_vfs_disk[id * st->page_size + i] == buf[i];
     ensures synced: \result == CBOLT_OK && st->no_sync == 0 ==>
       cb_vfs_durable == 1; */
+#endif
 static int put_meta_page(store *st, const uint8_t *buf, uint64_t id)
 {
     int rc = VFS_WRITE(st, buf, st->page_size, id * st->page_size);

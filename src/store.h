@@ -143,44 +143,6 @@ void store_set(store *st, const store_settings *next);
 /* Refuses writers from now on (a commit failed after its meta write). */
 void store_poison(store *st);
 
-#ifdef __FRAMAC__
-/* The meta buffers store_write_meta and settle_meta allocate: one region
- * of their own (as alloc.c's fl_ids_heap). */
-extern uint8_t store_buf_heap[SIZE_MAX / 16];
-/* The file as the proofs see it through the os layer (an assumed contract
- * of the os layer, proofs/README.md "store"): cb_vfs_disk, the bytes the
- * file holds (what the page cache holds, which later reads see), and
- * cb_vfs_durable, whether all of them are known to be on the disk. A
- * successful write stores its bytes there and leaves them not yet
- * durable; a successful sync makes everything durable; a failed write
- * may have stored anything in its range, a failed sync says nothing
- * ("fsyncgate": the cache may hold bytes that never reach the disk). */
-#define VFS_DISK_MAX ((uint64_t)1 << 62)
-extern uint8_t cb_vfs_disk[VFS_DISK_MAX];
-extern int cb_vfs_durable;
-/* The proofs keep the model in memory (-wp-alias-vars cb_vfs_disk, run
- * store-durable) rather than as a logic array, so that the contracts can
- * read its bytes through pointers (MetaStored(&cb_vfs_disk[off], m)), as
- * the page predicates read any page. */
-/*@ requires valid: \valid_read(buf + (0 .. n - 1));
-    requires range: off + n <= VFS_DISK_MAX;
-    requires apart: \separated(buf + (0 .. n - 1), &cb_vfs_disk[0 .. VFS_DISK_MAX - 1]);
-    assigns cb_vfs_disk[off .. off + n - 1], cb_vfs_durable;
-    ensures not_durable: cb_vfs_durable == 0;
-    ensures stored: \result == CBOLT_OK ==>
-      \forall integer i; 0 <= i < n ==> cb_vfs_disk[off + i] == buf[i]; */
-int cb_vfs_write(cbolt_file *f, const uint8_t *buf, size_t n, uint64_t off);
-/*@ assigns cb_vfs_durable;
-    ensures durable: \result == CBOLT_OK ==> cb_vfs_durable == 1; */
-int cb_vfs_sync(cbolt_file *f);
-/* A change of the file's size (not modelled: no byte of a meta page, the
- * only ones the proofs follow, is past the old size) is not durable
- * until a sync. */
-/*@ assigns cb_vfs_durable;
-    ensures not_durable: cb_vfs_durable == 0; */
-int cb_vfs_truncate(cbolt_file *f, uint64_t size);
-#endif
-
 /* The writer needs the mapping to cover minsz bytes (bbolt's mmapSize
  * steps); the new mapping is made at the end of the commit.
  * CBOLT_ERR_MAX_SIZE_REACHED (nothing changed) when the file would then
@@ -188,40 +150,12 @@ int cb_vfs_truncate(cbolt_file *f, uint64_t size);
 int store_reserve(store *st, uint64_t minsz);
 /* Grows the file for sz bytes in bbolt's steps (truncate, and sync unless
  * no_grow_sync). */
-/*@ requires \valid(st);
-    requires bound: sz + st->alloc_size <= UINT64_MAX;
-    assigns st->filesz, cb_vfs_durable, cb_error_record;
-    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_IO;
-    ensures enough: sz <= \old(st->filesz) ==>
-      \result == CBOLT_OK && st->filesz == \old(st->filesz);
-    ensures grown: sz > \old(st->filesz) && \result == CBOLT_OK ==>
-      st->filesz == (st->datasz <= st->alloc_size ? st->datasz
-                                                  : sz + st->alloc_size) &&
-      (st->no_grow_sync == 0 ==> cb_vfs_durable == 1);
-    ensures failed: \result != CBOLT_OK ==> st->filesz == \old(st->filesz); */
 int store_grow(store *st, uint64_t sz);
 
 /* Writes n bytes at off; syncs (unless no_sync). */
-/*@ requires valid: \valid_read(st) && \valid_read(buf + (0 .. n - 1));
-    requires range: off + n <= VFS_DISK_MAX;
-    requires apart: \separated(buf + (0 .. n - 1), &cb_vfs_disk[0 .. VFS_DISK_MAX - 1]);
-    assigns cb_vfs_disk[off .. off + n - 1], cb_vfs_durable;
-    ensures not_durable: cb_vfs_durable == 0;
-    ensures stored: \result == CBOLT_OK ==>
-      \forall integer i; 0 <= i < n ==> cb_vfs_disk[off + i] == buf[i]; */
 int store_write(store *st, const uint8_t *buf, size_t n, uint64_t off);
-/*@ requires \valid_read(st);
-    assigns cb_vfs_durable;
-    ensures skipped: st->no_sync != 0 ==>
-      \result == CBOLT_OK && cb_vfs_durable == \old(cb_vfs_durable);
-    ensures synced: st->no_sync == 0 && \result == CBOLT_OK ==>
-      cb_vfs_durable == 1; */
 int store_sync(store *st);
 /* Syncs the file whatever no_sync says (cbolt_sync). */
-/*@ requires \valid_read(st);
-    assigns cb_vfs_durable, cb_error_record;
-    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_IO;
-    ensures synced: \result == CBOLT_OK ==> cb_vfs_durable == 1; */
 int store_fsync(store *st);
 /* Writes meta m to meta page m->txid % 2 and syncs it (unless no_sync).
  * When the write or the sync fails, the page cache may still hold the

@@ -715,12 +715,26 @@ static void readers_remove(store *st, uint64_t txid)
     st->nreaders = n - 1;
 }
 
+/*@ // The snapshot s of st's state in force, as snap_fill makes it.
+    predicate SnapOf{L}(snap *s, store *st, integer writable) =
+        s->st == st && s->map == st->map && s->meta == st->meta &&
+        s->meta_page == st->meta_page && s->hwm == st->meta.pgid &&
+        s->ps == st->page_size && s->writable == writable &&
+        s->failed == 0 && s->fresh == 0; */
+
 /* Fills s from the meta in force and takes a mapping reference (under
- * mu). */
+ * mu); s->stats is kept. Every field is set (for the proofs, rather than
+ * a memset of the struct first). */
+/*@ requires valid: \valid(s) && \valid_read(st) && \valid(st->map);
+    requires apart: \separated(s, st, st->map);
+    requires refs: st->map->refs < UINT_MAX;
+    assigns *s, st->map->refs;
+    ensures snap: SnapOf(s, st, writable);
+    ensures stats: s->stats == \old(s->stats);
+    ensures refs: st->map->refs == \old(st->map->refs) + 1; */
 static void snap_fill(store *st, snap *s, int writable)
 {
-    cbolt_tx_stats *stats = s->stats;
-    memset(s, 0, sizeof *s);
+    st->map->refs++;
     s->st = st;
     s->map = st->map;
     s->meta = st->meta;
@@ -728,8 +742,8 @@ static void snap_fill(store *st, snap *s, int writable)
     s->hwm = st->meta.pgid;
     s->ps = st->page_size;
     s->writable = writable;
-    s->stats = stats;
-    st->map->refs++;
+    s->failed = 0;
+    s->fresh = 0;
 }
 
 int store_reader_begin(store *st, snap *s)

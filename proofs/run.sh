@@ -9,7 +9,7 @@
 #   bash proofs/run.sh                 every module
 #   bash proofs/run.sh meta page       some modules (meta, freelist, page, split,
 #                                      alloc, store, cursor, walk, u64map,
-#                                      check, error, node, tx, bucket)
+#                                      check, error, node, tx, bucket, dump)
 #   WP_LANES=1 bash proofs/run.sh      one frama-c run at a time (2 by
 #                                      default, at most 4)
 #   WP_CACHE=none bash proofs/run.sh   every goal proved from scratch
@@ -161,6 +161,10 @@ BUCKET_FCTS=$BUCKET_FCTS,is_ancestor
 # 2^64 by design (proofs/README.md, "bucket").
 BUCKET_WRAP_FCTS=mix64,name_hash
 BUCKET_LEMMAS=LeafFlagsType,InlineWantLeaf
+# dump.c's output: the buffers' growth, the hex of keys and values, the
+# flushes to the caller's callback, the bucket roots entered
+# (proofs/README.md, "dump"); the traversal is listed as not proved.
+DUMP_FCTS=grow,hex_digit,hex,copy_chars,flush,put,put_hex,enter_root
 # The hash of u64map.c, whose multiply wraps by design (proofs/README.md,
 # "u64map").
 U64MAP_WRAP_FCTS=slot
@@ -298,8 +302,14 @@ jobs_of() {
         # No lemma in spec/u64map.acsl or src/u64map.c: no lemma run.
         return 0
         ;;
+    dump)
+        # dump.c's lemmas are those of the spec files it sees, proved by
+        # the other modules' lemma runs: no lemma run.
+        echo "dump dump src/dump.c ${STRICT[*]} -wp-fct $DUMP_FCTS"
+        return 0
+        ;;
     *)
-        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check, error, node, tx, bucket)" >&2
+        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check, error, node, tx, bucket, dump)" >&2
         return 2
         ;;
     esac
@@ -315,7 +325,7 @@ if grep -nE '\b(axiom|admit)\b' spec/*.acsl src/page.[ch] src/meta.[ch] \
         src/store.[ch] src/cursor.[ch] src/walk.[ch] src/u64map.[ch] src/check.c src/error.c src/node.c \
         src/tx.[ch] src/db.[ch] \
         src/node.h src/mem.h src/bucket.c src/bucket.h \
-        src/error.h \
+        src/error.h src/dump.c \
         proofs/roundtrip.c proofs/pins.c; then
     echo "axiom or admit found in the specification" >&2
     exit 1
@@ -326,7 +336,7 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
     why3 config detect >/dev/null 2>&1
 
 mods=("$@")
-[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check error node tx bucket)
+[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check error node tx bucket dump)
 with_split=0
 for m in "${mods[@]}"; do [ "$m" = split ] && with_split=1; done
 all_jobs=()

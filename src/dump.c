@@ -45,15 +45,77 @@ typedef struct dumper {
 
 #define OUT_FLUSH (64u * 1024u)
 
+#ifdef __FRAMAC__
+/* The region the proofs give the blocks of the dump's buffers. */
+extern char dump_heap[SIZE_MAX / 16];
+#endif
+
+/*@ // The most bytes a buffer of the dump is asked to hold (2^36: a key
+    // or value is below 2^32 bytes, the output is flushed at OUT_FLUSH).
+    logic integer DumpMax = 0x1000000000;
+    // The hex digit of a nibble v (0 .. 15): '0' .. '9', 'a' .. 'f'.
+    logic integer HexDigit(integer v) = v < 10 ? 48 + v : 87 + v;
+    // o[0 .. 2 * len) holds the hex of b[0 .. len), two digits a byte,
+    // the high nibble first (spec/dump.md).
+    predicate HexFrom{L}(char *o, uint8_t *b, integer lo, integer hi) =
+      \forall integer k; lo <= k < hi ==>
+        o[2 * k] == HexDigit(b[k] / 16) &&
+        o[2 * k + 1] == HexDigit(b[k] % 16);
+    predicate HexOf{L}(char *o, uint8_t *b, integer len) =
+      HexFrom(o, b, 0, len);
+    // A buffer of cap bytes: none, or a block of the region dump_heap.
+    predicate InHeap(char *p, integer cap) =
+      cap == 0 || \base_addr(p) == \base_addr(&dump_heap[0]);
+*/
+
+#ifdef __FRAMAC__
+/* cb_realloc (mem.c, not proved) of a buffer of the dump to n bytes, as
+ * the proofs see it: WP's Typed model follows no conversion of its
+ * void *, so a typed declaration. NULL (p unchanged), or n writable bytes
+ * in dump_heap, the region the proofs give the dump's buffers, their
+ * first keep as p's (what realloc keeps; the ghost argument keep). */
+/*@ requires size: keep <= n && n <= SIZE_MAX / 32;
+    requires valid: \valid_read(p + (0 .. keep - 1));
+    assigns dump_heap[..];
+    ensures null_or_moved: \result == \null ||
+      (\valid(\result + (0 .. n - 1)) &&
+       \base_addr(\result) == \base_addr(&dump_heap[0]) &&
+       \forall integer k; 0 <= k < keep ==> \result[k] == \old(p[k]));
+    ensures unchanged: \result == \null ==>
+      \forall integer k; 0 <= k < keep ==> p[k] == \old(p[k]); */
+char *dump_realloc(char *p, size_t n, size_t keep);
+#define DUMP_REALLOC(p, n, keep) dump_realloc((p), (n), (keep))
+#else
+#define DUMP_REALLOC(p, n, keep) cb_realloc((p), (n))
+#endif
+
+/* Room for need bytes in *buf: the capacity doubles from 256 (or *cap)
+ * until it holds need. */
+/*@ requires ptrs: \valid(buf) && \valid(cap) && \separated(buf, cap);
+    requires apart: \separated(buf, cap, dump_heap + (0 .. SIZE_MAX / 16 - 1));
+    requires block: \valid(*buf + (0 .. *cap - 1)) && InHeap(*buf, *cap);
+    requires need: need <= DumpMax;
+    assigns *buf, *cap, dump_heap[..], cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures ok: \result == CBOLT_OK ==>
+      need <= *cap && \old(*cap) <= *cap && \valid(*buf + (0 .. *cap - 1)) &&
+      \forall integer k; 0 <= k < \old(*cap) ==> (*buf)[k] == \old((*buf)[k]);
+    ensures heap: \result == CBOLT_OK ==> InHeap(*buf, *cap);
+    ensures nomem: \result != CBOLT_OK ==>
+      *buf == \old(*buf) && *cap == \old(*cap); */
 static int grow(char **buf, size_t *cap, size_t need)
 {
     size_t c = *cap ? *cap : 256;
     char *n;
     if (need <= *cap)
         return CBOLT_OK;
+    /*@ loop invariant grows: 1 <= c && \at(*cap, Pre) <= c;
+        loop invariant room: c <= 256 || c < 2 * need;
+        loop assigns c;
+        loop variant need - c; */
     while (c < need)
         c *= 2;
-    n = cb_realloc(*buf, c);
+    n = DUMP_REALLOC(*buf, c, *cap);
     if (!n)
         return cb_error(CBOLT_ERR_NOMEM, "dump: out of memory");
     *buf = n;
@@ -61,13 +123,82 @@ static int grow(char **buf, size_t *cap, size_t need)
     return CBOLT_OK;
 }
 
+#ifdef __FRAMAC__
+/* The caller's write callback (a function pointer, which WP does not
+ * follow), as the proofs see it: it reads the n bytes it is given and
+ * changes only its own state (dump_writer_state), none of the dumper's
+ * objects; the ghosts dump_sent and dump_sent_n name what it was given. */
+/*@ ghost int dump_writer_state; */
+/*@ ghost const char *dump_sent; */
+/*@ ghost size_t dump_sent_n; */
+/*@ requires bytes: \valid_read(bytes + (0 .. n - 1));
+    assigns dump_writer_state, dump_sent, dump_sent_n;
+    ensures sent: dump_sent == bytes && dump_sent_n == n; */
+int dump_write(void *arg, const char *bytes, size_t n);
+#define DUMP_WRITE(d) dump_write((d)->arg, (d)->out, (d)->nout)
+#else
+#define DUMP_WRITE(d) (d)->write((d)->arg, (d)->out, (d)->nout)
+#endif
+
+/*@ // The dumper's output buffer: nout bytes buffered of capout writable
+    // ones, the dumper apart from the region of the buffers.
+    predicate DumpOut(dumper *d) =
+      \valid(d) && d->nout <= d->capout && d->nout <= DumpMax / 2 &&
+      \valid(d->out + (0 .. d->capout - 1)) && InHeap(d->out, d->capout) &&
+      \separated(d, dump_heap + (0 .. SIZE_MAX / 16 - 1));
+*/
+
+/* The buffered bytes to the callback, unless an error came before. */
+/*@ requires out: DumpOut(d);
+    assigns d->err, d->nout, dump_writer_state, dump_sent, dump_sent_n;
+    ensures out: DumpOut(d) && d->nout == 0;
+    ensures sent: \old(d->err) == CBOLT_OK && \old(d->nout) > 0 ==>
+      dump_sent == d->out && dump_sent_n == \old(d->nout);
+    ensures sticky: \old(d->err) != CBOLT_OK ==> d->err == \old(d->err); */
 static void flush(dumper *d)
 {
     if (d->err == CBOLT_OK && d->nout > 0)
-        d->err = d->write(d->arg, d->out, d->nout);
+        d->err = DUMP_WRITE(d);
     d->nout = 0;
 }
 
+/* Copies n bytes of s to o (was a memcpy: Frama-C's libc states its
+ * result through an axiomatic memcmp; the loop is proved). */
+/*@ requires valid: \valid(o + (0 .. n - 1)) && \valid_read(s + (0 .. n - 1));
+    requires apart: \separated(o + (0 .. n - 1), s + (0 .. n - 1));
+    assigns o[0 .. n - 1];
+    ensures copied: \forall integer k; 0 <= k < n ==> o[k] == s[k]; */
+static void copy_chars(char *o, const char *s, size_t n)
+{
+    size_t i;
+    /*@ loop invariant i <= n;
+        loop invariant copied: \forall integer k; 0 <= k < i ==> o[k] == s[k];
+        loop assigns i, o[0 .. n - 1];
+        loop variant n - i; */
+    for (i = 0; i < n; i++)
+        o[i] = s[i];
+}
+
+/* Appends s[0 .. n) to the output, flushed first if it would pass
+ * OUT_FLUSH; nothing after an error. */
+/*@ requires out: DumpOut(d);
+    requires s: \valid_read(s + (0 .. n - 1)) && n <= DumpMax / 4;
+    requires apart: \separated(s + (0 .. n - 1), d,
+                                dump_heap + (0 .. SIZE_MAX / 16 - 1));
+    assigns d->err, d->out, d->nout, d->capout, dump_heap[..], cb_error_record,
+            dump_writer_state, dump_sent, dump_sent_n;
+    ensures out: DumpOut(d);
+    ensures sticky: \old(d->err) != CBOLT_OK ==>
+      d->err == \old(d->err) && d->nout == \old(d->nout) &&
+      d->out == \old(d->out);
+    ensures ok: d->err == CBOLT_OK ==>
+      (d->nout == n ||
+       (d->nout == \old(d->nout) + n &&
+        \forall integer k; 0 <= k < \old(d->nout) ==>
+          d->out[k] == \old(d->out[k]))) &&
+      \forall integer k; 0 <= k < n ==> d->out[d->nout - n + k] == s[k];
+    ensures errors: d->err == CBOLT_OK || d->err == CBOLT_ERR_NOMEM ||
+      d->err == \old(d->err) || \old(d->err) == CBOLT_OK; */
 static void put(dumper *d, const char *s, size_t n)
 {
     if (d->err != CBOLT_OK)
@@ -77,16 +208,44 @@ static void put(dumper *d, const char *s, size_t n)
     if (d->err == CBOLT_OK)
         d->err = grow(&d->out, &d->capout, d->nout + n);
     if (d->err == CBOLT_OK) {
-        memcpy(d->out + d->nout, s, n);
+        copy_chars(d->out + d->nout, s, n);
         d->nout += n;
     }
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
+/* The digit of the nibble v. */
+/*@ requires nibble: v < 16;
+    assigns \nothing;
+    ensures digit: \result == HexDigit(v); */
+static char hex_digit(unsigned v)
+{
+    return hex_digits[v];
+}
+
 /* Appends hex of b (or "-" when empty) to buf at *n. */
+/*@ requires ptrs: \valid(buf) && \valid(n) && \valid(cap) &&
+      \separated(buf, n, cap);
+    requires apart: \separated(buf, n, cap, dump_heap + (0 .. SIZE_MAX / 16 - 1));
+    requires block: *n <= *cap && \valid(*buf + (0 .. *cap - 1)) &&
+      InHeap(*buf, *cap);
+    requires sizes: *n <= DumpMax / 2 && len <= DumpMax / 4;
+    requires bytes: \valid_read(b + (0 .. len - 1));
+    assigns *buf, *n, *cap, dump_heap[..], cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_NOMEM;
+    ensures ok: \result == CBOLT_OK ==>
+      *n == \old(*n) + (len == 0 ? 1 : 2 * len) && *n <= *cap &&
+      \valid(*buf + (0 .. *cap - 1)) &&
+      \forall integer k; 0 <= k < \old(*n) ==> (*buf)[k] == \old((*buf)[k]);
+    ensures dash: \result == CBOLT_OK && len == 0 ==> (*buf)[\old(*n)] == 45;
+    ensures hex: \result == CBOLT_OK ==> HexOf(*buf + \old(*n), b, len);
+    ensures heap: \result == CBOLT_OK ==> InHeap(*buf, *cap);
+    ensures nomem: \result != CBOLT_OK ==>
+      *buf == \old(*buf) && *n == \old(*n) && *cap == \old(*cap); */
 static int hex(char **buf, size_t *n, size_t *cap, const uint8_t *b,
                size_t len)
 {
-    static const char digits[] = "0123456789abcdef";
     size_t i = 0;
     char *o;
     int rc = grow(buf, cap, *n + (len ? 2 * len : 1));
@@ -95,31 +254,37 @@ static int hex(char **buf, size_t *n, size_t *cap, const uint8_t *b,
     if (len == 0)
         (*buf)[(*n)++] = '-';
     o = *buf + *n;
-    /* eight bytes at a time through local arrays: a fuzzing build traces
-     * every comparison (libFuzzer's trace-cmp), UBSan's pointer checks
-     * included, which cost far more than the digits */
-    for (; len - i >= 8; i += 8, o += 16) {
-        uint8_t in[8];
-        char t[16];
-        memcpy(in, b + i, 8);
-        t[0] = digits[in[0] >> 4], t[1] = digits[in[0] & 15];
-        t[2] = digits[in[1] >> 4], t[3] = digits[in[1] & 15];
-        t[4] = digits[in[2] >> 4], t[5] = digits[in[2] & 15];
-        t[6] = digits[in[3] >> 4], t[7] = digits[in[3] & 15];
-        t[8] = digits[in[4] >> 4], t[9] = digits[in[4] & 15];
-        t[10] = digits[in[5] >> 4], t[11] = digits[in[5] & 15];
-        t[12] = digits[in[6] >> 4], t[13] = digits[in[6] & 15];
-        t[14] = digits[in[7] >> 4], t[15] = digits[in[7] & 15];
-        memcpy(o, t, 16);
+    /* one byte a step (it was eight, through local arrays and memcpy, to
+     * cut the comparisons a fuzzing build traces: not proved) */
+    /*@ loop invariant at: i <= len;
+        loop invariant hex: HexOf(o, b, i);
+        loop assigns i, o[0 .. 2 * len - 1];
+        loop variant len - i; */
+    for (; i < len; i++) {
+        o[2 * i] = hex_digit(b[i] / 16u);
+        o[2 * i + 1] = hex_digit(b[i] % 16u);
     }
-    for (; i < len; i++, o += 2) {
-        o[0] = digits[b[i] >> 4];
-        o[1] = digits[b[i] & 15];
-    }
-    *n = (size_t)(o - *buf);
+    *n += 2 * len;
     return CBOLT_OK;
 }
 
+/* Appends the hex of b[0 .. len) (or "-" when empty) to the output,
+ * flushed first if it would pass OUT_FLUSH; nothing after an error. */
+/*@ requires out: DumpOut(d);
+    requires b: \valid_read(b + (0 .. len - 1)) && len <= DumpMax / 4;
+    assigns d->err, d->out, d->nout, d->capout, dump_heap[..], cb_error_record,
+            dump_writer_state, dump_sent, dump_sent_n;
+    ensures out: DumpOut(d);
+    ensures sticky: \old(d->err) != CBOLT_OK ==>
+      d->err == \old(d->err) && d->nout == \old(d->nout) &&
+      d->out == \old(d->out);
+    ensures ok: d->err == CBOLT_OK ==>
+      (d->nout == (len == 0 ? 1 : 2 * len) ||
+       (d->nout == \old(d->nout) + (len == 0 ? 1 : 2 * len) &&
+        \forall integer k; 0 <= k < \old(d->nout) ==>
+          d->out[k] == \old(d->out[k])));
+    ensures dash: d->err == CBOLT_OK && len == 0 ==> d->out[d->nout - 1] == 45;
+    ensures hex: d->err == CBOLT_OK ==> HexOf(d->out + d->nout - 2 * len, b, len); */
 static void put_hex(dumper *d, const uint8_t *b, size_t len)
 {
     if (d->err == CBOLT_OK && d->nout + 2 * len > OUT_FLUSH)
@@ -194,6 +359,24 @@ static frame *pop(dumper *d, frame *f)
 
 /* A bucket root page dumped before is a page-double (a cycle, or two
  * buckets sharing a tree). */
+/*@ requires d: \valid(d) &&
+      \valid(d->entered + (0 .. d->hwm - 1)) &&
+      \separated(d, d->entered + (0 .. d->hwm - 1));
+    assigns d->entered[root], cb_error_record;
+    behavior outside:
+      assumes root == 0 || root >= d->hwm;
+      assigns \nothing;
+      ensures \result == CBOLT_OK;
+    behavior twice:
+      assumes 0 < root < d->hwm && d->entered[root] != 0;
+      assigns cb_error_record;
+      ensures \result == CBOLT_ERR_CORRUPT && cb_error_record == RULE_PAGE_DOUBLE;
+    behavior first:
+      assumes 0 < root < d->hwm && d->entered[root] == 0;
+      assigns d->entered[root];
+      ensures \result == CBOLT_OK && d->entered[root] == 1;
+    complete behaviors;
+    disjoint behaviors; */
 static int enter_root(dumper *d, uint64_t root)
 {
     if (root == 0 || root >= d->hwm)

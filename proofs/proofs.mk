@@ -8,7 +8,7 @@
 #   make proof-page       one module (also proof-meta, proof-freelist, proof-split,
 #                         proof-alloc, proof-store, proof-cursor, proof-walk,
 #                         proof-u64map, proof-check, proof-error, proof-node,
-#                         proof-tx, proof-bucket, proof-dump)
+#                         proof-tx, proof-bucket, proof-dump, proof-os)
 #   make proofs-scratch   every goal proved by the provers, without the
 #                         committed cache of verdicts (proofs/cache/) that
 #                         the other targets replay
@@ -18,7 +18,7 @@
 .PHONY: proofs proofs-scratch proofs-cache proof-page proof-meta \
         proof-freelist proof-split proof-alloc proof-store proof-cursor \
         proof-walk proof-u64map proof-check proof-error proof-node proof-tx \
-        proof-bucket proof-dump
+        proof-bucket proof-dump proof-os
 proofs:
 	bash proofs/run.sh
 	python3 proofs/coverage.py --table build/proofs-coverage.md \
@@ -62,3 +62,6 @@ proof-bucket:
 	bash proofs/run.sh bucket
 proof-dump:
 	bash proofs/run.sh dump
+
+proof-os:
+	bash proofs/run.sh os

@@ -9,7 +9,7 @@
 #   bash proofs/run.sh                 every module
 #   bash proofs/run.sh meta page       some modules (meta, freelist, page, split,
 #                                      alloc, store, cursor, walk, u64map,
-#                                      check, error, node, tx, bucket, dump)
+#                                      check, error, node, tx, bucket, dump, os)
 #   WP_LANES=1 bash proofs/run.sh      one frama-c run at a time (2 by
 #                                      default, at most 4)
 #   WP_CACHE=none bash proofs/run.sh   every goal proved from scratch
@@ -142,6 +142,11 @@ NODE_FCTS=node_del,node_size,ntree_init,ntree_release,ntree_inlineable
 NODE_FCTS=$NODE_FCTS,ntree_inline_size,is_virtual,child_index,rekey,frame_count
 NODE_FCTS=$NODE_FCTS,frame_leaf,children_remove_at,remove_child,reserve_inodes
 NODE_FCTS=$NODE_FCTS,add_child,carried_bucket_ok,read_inode
+# The in-memory vfs's lock counters and trivial entries (proofs/README.md, "os").
+OS_FCTS=drop_lock,try_lock,mv_lock,mv_unlock,mv_size,mv_sync,mv_unmap,grow_cap
+# os_posix.c's pread / pwrite loops, over assumed contracts of the two
+# POSIX primitives (Frama-C's libc has none).
+OS_POSIX_FCTS=px_read,px_write,px_sync,px_truncate,px_unlock
 # The transaction's and the handle's accessors (proofs/README.md, "tx").
 TX_FCTS=cbolt_tx_writable,cbolt_tx_id,cbolt_tx_size,cbolt_tx_stats_get
 TX_FCTS=$TX_FCTS,cbolt_tx_root,cbolt_tx_on_commit,type_name,begin_meta
@@ -284,6 +289,12 @@ jobs_of() {
              "-wp-steps $Z3_STEPS"
         return 0
         ;;
+    os)
+        # os_mem.c's lock state machine; no lemma in os_mem.c: no lemma run.
+        echo "os os src/os_mem.c ${STRICT[*]} -wp-fct $OS_FCTS"
+        echo "os os-posix src/os_posix.c ${STRICT[*]} -wp-fct $OS_POSIX_FCTS"
+        return 0
+        ;;
     error)
         # -c11: the record is _Thread_local. error.c's lemmas are those
         # of format.acsl, proved by the other modules' lemma runs: no
@@ -309,7 +320,7 @@ jobs_of() {
         return 0
         ;;
     *)
-        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check, error, node, tx, bucket, dump)" >&2
+        echo "unknown module $1 (meta, freelist, page, split, alloc, store, cursor, walk, u64map, check, error, node, tx, bucket, dump, os)" >&2
         return 2
         ;;
     esac
@@ -325,7 +336,7 @@ if grep -nE '\b(axiom|admit)\b' spec/*.acsl src/page.[ch] src/meta.[ch] \
         src/store.[ch] src/cursor.[ch] src/walk.[ch] src/u64map.[ch] src/check.c src/error.c src/node.c \
         src/tx.[ch] src/db.[ch] \
         src/node.h src/mem.h src/bucket.c src/bucket.h \
-        src/error.h src/dump.c \
+        src/error.h src/dump.c src/os_mem.c src/os_posix.c \
         proofs/roundtrip.c proofs/pins.c; then
     echo "axiom or admit found in the specification" >&2
     exit 1
@@ -336,7 +347,7 @@ why3 config list-provers 2>/dev/null | grep -q CVC4 ||
     why3 config detect >/dev/null 2>&1
 
 mods=("$@")
-[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check error node tx bucket dump)
+[ ${#mods[@]} -eq 0 ] && mods=(meta freelist page split alloc store cursor walk u64map check error node tx bucket dump os)
 with_split=0
 for m in "${mods[@]}"; do [ "$m" = split ] && with_split=1; done
 all_jobs=()

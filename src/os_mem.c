@@ -12,6 +12,7 @@
  * operations hold the vfs mutex.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,26 @@ static mem_node *find(mem_vfs *m, const char *name)
     return NULL;
 }
 
+/* The capacity reserve grows to: cap doubled until it holds need bytes,
+ * or need itself when doubling would overflow. */
+/*@ requires cap >= 1;
+    assigns \nothing;
+    ensures covers: \result >= need && \result >= cap;
+    ensures kept: cap >= need ==> \result == cap;
+    ensures bounded: \result == cap || \result < 2 * (integer)need;
+*/
+static size_t grow_cap(size_t cap, size_t need)
+{
+    /*@ loop invariant cap >= \at(cap, Pre) && cap >= 1;
+        loop invariant cap == \at(cap, Pre) || cap < 2 * (integer)need;
+        loop invariant \at(cap, Pre) >= need ==> cap == \at(cap, Pre);
+        loop assigns cap;
+    */
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    return cap;
+}
+
 /* Makes room for at least need bytes; zero-fills the new room. */
 static int reserve(mem_node *n, size_t need)
 {
@@ -60,8 +81,7 @@ static int reserve(mem_node *n, size_t need)
     mem_buf *b;
     if (need <= n->cap)
         return CBOLT_OK;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    cap = grow_cap(cap, need);
     b = malloc(sizeof *b);
     if (!b)
         return CBOLT_ERR_NOMEM;
@@ -120,6 +140,26 @@ static int mv_open(cbolt_vfs *vfs, const char *path, int flags, unsigned mode,
     return rc;
 }
 
+/*@ requires \valid(f) && \valid(f->node) && \separated(f, f->node);
+    requires 0 <= f->locked <= 2;
+    requires f->locked == 1 ==> f->node->shared >= 1;
+    assigns f->locked, f->node->shared, f->node->exclusive;
+    ensures released: f->locked == 0;
+    behavior shared_holder:
+      assumes f->locked == 1;
+      ensures f->node->shared == \old(f->node->shared) - 1;
+      ensures f->node->exclusive == \old(f->node->exclusive);
+    behavior exclusive_holder:
+      assumes f->locked == 2;
+      ensures f->node->exclusive == 0;
+      ensures f->node->shared == \old(f->node->shared);
+    behavior no_lock:
+      assumes f->locked == 0;
+      ensures f->node->exclusive == \old(f->node->exclusive);
+      ensures f->node->shared == \old(f->node->shared);
+    complete behaviors;
+    disjoint behaviors;
+*/
 static void drop_lock(cbolt_file *f)
 {
     if (f->locked == 1)
@@ -138,6 +178,12 @@ static int mv_close(cbolt_file *f)
     return CBOLT_OK;
 }
 
+/*@ requires \valid(f) && \valid(f->node) && \valid(f->m);
+    requires \valid(&f->m->mu) && \valid(out);
+    requires \separated(f, f->node, f->m, out);
+    assigns *out, f->m->mu;
+    ensures \result == CBOLT_OK && *out == f->node->len;
+*/
 static int mv_size(cbolt_file *f, uint64_t *out)
 {
     pthread_mutex_lock(&f->m->mu);
@@ -178,6 +224,9 @@ static int mv_write(cbolt_file *f, const void *buf, size_t n, uint64_t off)
     return rc;
 }
 
+/*@ assigns \nothing;
+    ensures \result == CBOLT_OK;
+*/
 static int mv_sync(cbolt_file *f)
 {
     (void)f;
@@ -201,6 +250,28 @@ static int mv_truncate(cbolt_file *f, uint64_t size)
     return rc;
 }
 
+/*@ requires \valid(f) && \valid(f->node) && \separated(f, f->node);
+    requires f->locked == 0;
+    requires f->node->shared < INT_MAX;
+    assigns f->locked, f->node->shared, f->node->exclusive;
+    behavior busy:
+      assumes f->node->exclusive != 0 || (exclusive != 0 && f->node->shared != 0);
+      assigns \nothing;
+      ensures \result == 0 && f->locked == 0;
+      ensures f->node->shared == \old(f->node->shared);
+      ensures f->node->exclusive == \old(f->node->exclusive);
+    behavior got_exclusive:
+      assumes f->node->exclusive == 0 && exclusive != 0 && f->node->shared == 0;
+      ensures \result == 1 && f->locked == 2;
+      ensures f->node->exclusive == 1 && f->node->shared == 0;
+    behavior got_shared:
+      assumes f->node->exclusive == 0 && exclusive == 0;
+      ensures \result == 1 && f->locked == 1;
+      ensures f->node->shared == \old(f->node->shared) + 1;
+      ensures f->node->exclusive == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
 static int try_lock(cbolt_file *f, int exclusive)
 {
     mem_node *n = f->node;
@@ -214,10 +285,31 @@ static int try_lock(cbolt_file *f, int exclusive)
     return 1;
 }
 
+/*@ requires \valid(f) && \valid(f->node) && \valid(f->m);
+    requires \valid(&f->m->mu) && \separated(f, f->node, f->m);
+    requires 0 <= f->locked <= 2;
+    requires f->locked == 1 ==> f->node->shared >= 1;
+    requires 0 <= f->node->shared < INT_MAX;
+    assigns f->locked, f->node->shared, f->node->exclusive, f->m->mu;
+    ensures \result == CBOLT_OK || \result == CBOLT_ERR_TIMEOUT;
+    ensures got_exclusive: \result == CBOLT_OK && exclusive != 0 ==>
+              f->locked == 2 && f->node->exclusive == 1 && f->node->shared == 0;
+    ensures got_shared: \result == CBOLT_OK && exclusive == 0 ==>
+              f->locked == 1 && f->node->exclusive == 0 && f->node->shared >= 1;
+    ensures timed_out: \result == CBOLT_ERR_TIMEOUT ==>
+              timeout_ms != 0 && f->locked == 0;
+*/
 static int mv_lock(cbolt_file *f, int exclusive, unsigned timeout_ms)
 {
     struct timespec pause = {0, 1000 * 1000};
     unsigned waited = 0;
+    /*@ loop invariant 0 <= f->locked <= 2;
+        loop invariant f->locked == 1 ==> f->node->shared >= 1;
+        loop invariant 0 <= f->node->shared < INT_MAX;
+        loop invariant timeout_ms != 0 ==> waited <= timeout_ms;
+        loop assigns f->locked, f->node->shared, f->node->exclusive, f->m->mu,
+                     waited;
+    */
     for (;;) {
         int ok;
         pthread_mutex_lock(&f->m->mu);
@@ -226,13 +318,25 @@ static int mv_lock(cbolt_file *f, int exclusive, unsigned timeout_ms)
         pthread_mutex_unlock(&f->m->mu);
         if (ok)
             return CBOLT_OK;
-        if (timeout_ms && waited >= timeout_ms)
-            return CBOLT_ERR_TIMEOUT;
+        if (timeout_ms) {
+            if (waited >= timeout_ms)
+                return CBOLT_ERR_TIMEOUT;
+            waited++;
+        }
         nanosleep(&pause, NULL);
-        waited++;
     }
 }
 
+/*@ requires \valid(f) && \valid(f->node) && \valid(f->m);
+    requires \valid(&f->m->mu) && \separated(f, f->node, f->m);
+    requires 0 <= f->locked <= 2;
+    requires f->locked == 1 ==> f->node->shared >= 1;
+    assigns f->locked, f->node->shared, f->node->exclusive, f->m->mu;
+    ensures \result == CBOLT_OK && f->locked == 0;
+    ensures \old(f->locked) == 1 ==>
+              f->node->shared == \old(f->node->shared) - 1;
+    ensures \old(f->locked) == 2 ==> f->node->exclusive == 0;
+*/
 static int mv_unlock(cbolt_file *f)
 {
     pthread_mutex_lock(&f->m->mu);
@@ -252,6 +356,9 @@ static int mv_map(cbolt_file *f, size_t len, const uint8_t **addr)
     return rc;
 }
 
+/*@ assigns \nothing;
+    ensures \result == CBOLT_OK;
+*/
 static int mv_unmap(cbolt_file *f, const uint8_t *addr, size_t len)
 {
     (void)f;

@@ -61,9 +61,30 @@ static int px_size(cbolt_file *f, uint64_t *out)
     return CBOLT_OK;
 }
 
+#ifdef __FRAMAC__
+/* Assumed contract of the POSIX primitive (Frama-C's libc gives none):
+ * at most count bytes transferred, -1 on an error. */
+/*@ requires \valid((char *)buf + (0 .. count - 1));
+    assigns \result, __fc_errno, ((char *)buf)[0 .. count - 1];
+    ensures -1 <= \result <= count;
+*/
+extern ssize_t pread(int fd, void *buf, size_t count, off_t offset);
+#endif
+
+/*@ requires \valid(f) && n <= SSIZE_MAX && off + n <= INT64_MAX;
+    requires \valid((char *)buf + (0 .. n - 1));
+    assigns __fc_errno, ((char *)buf)[0 .. n - 1];
+    ensures \result == CBOLT_OK || \result == CBOLT_ERR_IO;
+*/
 static int px_read(cbolt_file *f, void *buf, size_t n, uint64_t off)
 {
-    uint8_t *p = buf;
+    char *p = buf;
+    /*@ loop invariant 0 <= n <= \at(n, Pre);
+        loop invariant p == (char *)buf + (\at(n, Pre) - n);
+        loop invariant off == \at(off, Pre) + (\at(n, Pre) - n);
+        loop assigns n, p, off, __fc_errno,
+                     ((char *)buf)[0 .. \at(n, Pre) - 1];
+    */
     while (n > 0) {
         ssize_t r = pread(f->fd, p, n, (off_t)off);
         if (r < 0 && errno == EINTR)
@@ -80,9 +101,29 @@ static int px_read(cbolt_file *f, void *buf, size_t n, uint64_t off)
     return CBOLT_OK;
 }
 
+#ifdef __FRAMAC__
+/* Assumed contract of the POSIX primitive (Frama-C's libc gives none):
+ * at most count bytes transferred, -1 on an error. */
+/*@ requires \valid_read((char *)buf + (0 .. count - 1));
+    assigns \result, __fc_errno;
+    ensures -1 <= \result <= count;
+*/
+extern ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset);
+#endif
+
+/*@ requires \valid(f) && n <= SSIZE_MAX && off + n <= INT64_MAX;
+    requires \valid_read((char *)buf + (0 .. n - 1));
+    assigns __fc_errno;
+    ensures \result == CBOLT_OK || \result == CBOLT_ERR_IO;
+*/
 static int px_write(cbolt_file *f, const void *buf, size_t n, uint64_t off)
 {
-    const uint8_t *p = buf;
+    const char *p = buf;
+    /*@ loop invariant 0 <= n <= \at(n, Pre);
+        loop invariant p == (char *)buf + (\at(n, Pre) - n);
+        loop invariant off == \at(off, Pre) + (\at(n, Pre) - n);
+        loop assigns n, p, off, __fc_errno;
+    */
     while (n > 0) {
         ssize_t r = pwrite(f->fd, p, n, (off_t)off);
         if (r < 0 && errno == EINTR)
@@ -96,11 +137,36 @@ static int px_write(cbolt_file *f, const void *buf, size_t n, uint64_t off)
     return CBOLT_OK;
 }
 
+#ifdef __FRAMAC__
+/* Assumed contracts of the POSIX primitives (Frama-C's libc gives none):
+ * 0 on success, -1 and errno on an error. */
+/*@ assigns \result, __fc_errno;
+    ensures \result == 0 || \result == -1;
+*/
+extern int fdatasync(int fd);
+/*@ assigns \result, __fc_errno;
+    ensures \result == 0 || \result == -1;
+*/
+extern int ftruncate(int fd, off_t length);
+/*@ assigns \result, __fc_errno;
+    ensures \result == 0 || \result == -1;
+*/
+extern int flock(int fd, int operation);
+#endif
+
+/*@ requires \valid(f);
+    assigns __fc_errno;
+    ensures \result == CBOLT_OK || \result == CBOLT_ERR_IO;
+*/
 static int px_sync(cbolt_file *f)
 {
     return fdatasync(f->fd) == 0 ? CBOLT_OK : CBOLT_ERR_IO;
 }
 
+/*@ requires \valid(f) && size <= INT64_MAX;
+    assigns __fc_errno;
+    ensures \result == CBOLT_OK || \result == CBOLT_ERR_IO;
+*/
 static int px_truncate(cbolt_file *f, uint64_t size)
 {
     return ftruncate(f->fd, (off_t)size) == 0 ? CBOLT_OK : CBOLT_ERR_IO;
@@ -132,6 +198,10 @@ static int px_lock(cbolt_file *f, int exclusive, unsigned timeout_ms)
     }
 }
 
+/*@ requires \valid(f);
+    assigns __fc_errno;
+    ensures \result == CBOLT_OK || \result == CBOLT_ERR_IO;
+*/
 static int px_unlock(cbolt_file *f)
 {
     return flock(f->fd, LOCK_UN) == 0 ? CBOLT_OK : CBOLT_ERR_IO;

@@ -108,7 +108,7 @@ STORE_OPEN_FCTS=$STORE_OPEN_FCTS,read_meta,find_page_size,load_meta,io_error
 STORE_OPEN_FCTS=$STORE_OPEN_FCTS,too_small,no_meta,meta_corrupt
 # The mapping a writer reserves (against max_size), and the settings and
 # flags set under mu (pthread's contracts of Frama-C's libc), a snapshot.
-STORE_OPEN_FCTS=$STORE_OPEN_FCTS,store_reserve,store_busy,store_set,store_poison,snap_fill
+STORE_OPEN_FCTS=$STORE_OPEN_FCTS,store_reserve,store_busy,store_set,store_poison,snap_fill,writer_wait
 STORE_READERS_FCTS=readers_add,readers_remove
 # The writes and syncs through the os layer's model (proofs/README.md,
 # "store": cb_vfs_disk, cb_vfs_durable).

@@ -797,16 +797,49 @@ void store_poison(store *st)
     pthread_mutex_unlock(&st->mu);
 }
 
+#ifdef __FRAMAC__
+/* The wait for the writer slot as the proofs see it (an assumed contract
+ * of pthread_cond_wait, proofs/README.md "store"): while it waits, mu is
+ * released and other threads may end the writer, take the slot or poison
+ * the store; Frama-C's libc contract of pthread_cond_wait assigns nothing,
+ * which would make the loop below never see the slot freed. */
+/*@ requires \valid(st);
+    assigns st->mu, st->writer_done, st->writer, st->writer_thread,
+            st->poisoned; */
+void store_cond_wait(store *st);
+#define WRITER_WAIT(st) store_cond_wait(st)
+/* pthread_equal and pthread_self (no contract in Frama-C's libc): they
+ * write nothing. */
+/*@ assigns \result \from t1, t2; */
+extern int pthread_equal(pthread_t t1, pthread_t t2);
+/*@ assigns \result \from \nothing; */
+extern pthread_t pthread_self(void);
+#else
+#define WRITER_WAIT(st) pthread_cond_wait(&(st)->writer_done, &(st)->mu)
+#endif
+
 /* Under mu: refuses the writer slot to the thread that holds it and to
- * everyone once the store is poisoned; waits for another writer. */
+ * everyone once the store is poisoned; waits for another writer. No
+ * termination is proved: it waits for another thread. */
+/*@ requires \valid(st);
+    assigns st->mu, st->writer_done, st->writer, st->writer_thread,
+            st->poisoned, cb_error_record;
+    ensures result: \result == CBOLT_OK || \result == CBOLT_ERR_WOULD_DEADLOCK ||
+                    \result == CBOLT_ERR_IO;
+    ensures free: \result == CBOLT_OK ==> st->writer == 0 && st->poisoned == 0;
+    ensures poisoned: \result == CBOLT_ERR_IO ==>
+      st->writer == 0 && st->poisoned != 0;
+    ensures held: \result == CBOLT_ERR_WOULD_DEADLOCK ==> st->writer != 0; */
 static int writer_wait(store *st)
 {
+    /*@ loop assigns st->mu, st->writer_done, st->writer, st->writer_thread,
+                     st->poisoned; */
     while (st->writer) {
         if (pthread_equal(st->writer_thread, pthread_self()))
             return cb_error(CBOLT_ERR_WOULD_DEADLOCK,
                             "begin: this thread already holds the write "
                             "transaction");
-        pthread_cond_wait(&st->writer_done, &st->mu);
+        WRITER_WAIT(st);
     }
     if (st->poisoned)
         return cb_error(CBOLT_ERR_IO, "a commit failed while writing its "
